@@ -1,0 +1,137 @@
+//! The files of a catalog, read into memory from a directory or from the binary itself.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
+
+use include_dir::{Dir, include_dir};
+
+/// The catalog shipped in `types/`, embedded at build time.
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/types");
+
+/// Version files and schemas larger than this are refused rather than parsed.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+/// Relative path (with `/`) to content. Files over the size limit are kept as `None` so that
+/// the checker can name them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CatalogFiles {
+    files: BTreeMap<String, FileContent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileContent {
+    Bytes(Vec<u8>),
+    TooLarge(u64),
+    Unreadable(String),
+}
+
+impl CatalogFiles {
+    /// The catalog built into this binary.
+    pub fn embedded() -> Self {
+        let mut files = Self::default();
+        add_embedded(&EMBEDDED, &mut files);
+        files
+    }
+
+    /// Reads every file below `root`. Only a missing or unreadable root is an error; problems
+    /// with single files are kept for the checker to report.
+    pub fn read_dir(root: &Path) -> io::Result<Self> {
+        let metadata = std::fs::metadata(root)?;
+        if !metadata.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                format!("{} is not a directory", root.display()),
+            ));
+        }
+        let mut files = Self::default();
+        walk(root, "", &mut files)?;
+        Ok(files)
+    }
+
+    pub fn insert(&mut self, path: impl Into<String>, bytes: Vec<u8>) {
+        self.files.insert(path.into(), FileContent::Bytes(bytes));
+    }
+
+    pub fn remove(&mut self, path: &str) -> Option<FileContent> {
+        self.files.remove(path)
+    }
+
+    pub fn get(&self, path: &str) -> Option<&FileContent> {
+        self.files.get(path)
+    }
+
+    pub fn bytes(&self, path: &str) -> Option<&[u8]> {
+        match self.files.get(path) {
+            Some(FileContent::Bytes(bytes)) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &FileContent)> {
+        self.files
+            .iter()
+            .map(|(path, content)| (path.as_str(), content))
+    }
+
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    /// Writes every file below `root`, creating folders as needed.
+    pub fn write_to(&self, root: &Path) -> io::Result<()> {
+        for (path, content) in &self.files {
+            if let FileContent::Bytes(bytes) = content {
+                let target = root.join(path);
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(target, bytes)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn add_embedded(dir: &Dir<'static>, files: &mut CatalogFiles) {
+    for file in dir.files() {
+        let path = file.path().to_string_lossy().replace('\\', "/");
+        files.insert(path, file.contents().to_vec());
+    }
+    for sub in dir.dirs() {
+        add_embedded(sub, files);
+    }
+}
+
+fn walk(dir: &Path, prefix: &str, files: &mut CatalogFiles) -> io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|entry| entry.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue; // editor and OS droppings (.DS_Store, .swp) are not catalog content
+        }
+        let relative = format!("{prefix}{name}");
+        let file_type = entry.file_type()?;
+        if file_type.is_dir() {
+            walk(&entry.path(), &format!("{relative}/"), files)?;
+        } else if file_type.is_file() {
+            let content = match entry.metadata() {
+                Ok(meta) if meta.len() > MAX_FILE_BYTES as u64 => FileContent::TooLarge(meta.len()),
+                Ok(_) => match std::fs::read(entry.path()) {
+                    Ok(bytes) => FileContent::Bytes(bytes),
+                    Err(error) => FileContent::Unreadable(error.to_string()),
+                },
+                Err(error) => FileContent::Unreadable(error.to_string()),
+            };
+            files.files.insert(relative, content);
+        } else {
+            // Symlinks could point outside the catalog; they are reported, never followed.
+            files.files.insert(
+                relative,
+                FileContent::Unreadable("symbolic links are not followed".into()),
+            );
+        }
+    }
+    Ok(())
+}

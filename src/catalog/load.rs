@@ -1,0 +1,951 @@
+//! Reads a catalog's files into a [`Catalog`], applying every per-file and catalog-wide rule
+//! of `typehouse check` on the way. Diagnostics are collected, never returned early, so one
+//! run reports every problem.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use semver::Version;
+use serde_json::Value;
+
+use super::definition::{Definition, PLACEHOLDERS, SchemaSource, Status, placeholders};
+use super::diagnostic::Diagnostic;
+use super::files::{CatalogFiles, FileContent, MAX_FILE_BYTES};
+use super::locate::Locations;
+use super::media_type::MediaType;
+use super::schema::{ConfigSchema, definition_validator};
+use super::type_id::TypeId;
+use super::{Catalog, CatalogMeta, Published, TypeEntry, rules};
+
+pub const CATALOG_FILE: &str = "catalog.yaml";
+pub const DEFINITION_SCHEMA_FILE: &str = "definition.schema.json";
+/// The definition format this build implements.
+pub const DEFINITION_SCHEMA: &str = include_str!("../../types/definition.schema.json");
+
+/// The outcome of loading: a catalog when no error was found, and every diagnostic.
+pub struct Loaded {
+    pub catalog: Option<Catalog>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A version file parsed and checked, before catalog-wide rules.
+pub struct ParsedVersion {
+    pub id: TypeId,
+    pub path: String,
+    pub definition: Definition,
+    pub config_schema: Option<ConfigSchema>,
+}
+
+pub fn load(files: &CatalogFiles) -> Loaded {
+    let mut diagnostics = Vec::new();
+    let definition_schema: Value =
+        serde_json::from_str(DEFINITION_SCHEMA).expect("the built-in definition schema is JSON");
+    let validator =
+        definition_validator(&definition_schema).expect("the built-in definition schema compiles");
+
+    let meta = load_meta(files, &mut diagnostics);
+    match files.bytes(DEFINITION_SCHEMA_FILE) {
+        None => diagnostics.push(Diagnostic::error(
+            rules::CATALOG_FILE,
+            DEFINITION_SCHEMA_FILE,
+            "missing: the catalog root must hold definition.schema.json (copy it from typehouse's types/)",
+        )),
+        Some(bytes) if serde_json::from_slice::<Value>(bytes).ok().as_ref() != Some(&definition_schema) => {
+            diagnostics.push(Diagnostic::warning(
+                rules::CATALOG_FILE,
+                DEFINITION_SCHEMA_FILE,
+                "differs from the definition format this typehouse implements; files were checked against the built-in one",
+            ))
+        }
+        Some(_) => {}
+    }
+
+    let folders = group_by_folder(files, &mut diagnostics);
+    let mut parsed = Vec::new();
+    for (folder, folder_files) in &folders {
+        let Some(id) = check_folder_id(folder, &folder_files.version_files, &mut diagnostics)
+        else {
+            continue;
+        };
+        let siblings =
+            read_schema_files(files, folder, &folder_files.schema_files, &mut diagnostics);
+        for icon in &folder_files.icons {
+            check_icon(files, &format!("{folder}/{icon}"), &mut diagnostics);
+        }
+        for file_name in &folder_files.version_files {
+            let path = format!("{folder}/{file_name}");
+            let context = FolderContext {
+                id: &id,
+                folder,
+                siblings: &siblings,
+                files,
+            };
+            if let Some(version) =
+                parse_version_file(&path, file_name, &context, &validator, &mut diagnostics)
+            {
+                parsed.push(version);
+            }
+        }
+    }
+
+    check_catalog_wide(&parsed, &mut diagnostics);
+    locate_lines(files, &mut diagnostics);
+    diagnostics.sort_by(|a, b| (&a.file, a.line, a.severity).cmp(&(&b.file, b.line, b.severity)));
+
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let catalog = match meta {
+        Some(meta) if !has_errors => Some(build_catalog(meta, parsed, definition_schema, files)),
+        _ => None,
+    };
+    Loaded {
+        catalog,
+        diagnostics,
+    }
+}
+
+fn load_meta(files: &CatalogFiles, diagnostics: &mut Vec<Diagnostic>) -> Option<CatalogMeta> {
+    let Some(bytes) = files.bytes(CATALOG_FILE) else {
+        diagnostics.push(Diagnostic::error(
+            rules::CATALOG_FILE,
+            CATALOG_FILE,
+            "missing: the catalog root must hold catalog.yaml with name, version, description and homepage",
+        ));
+        return None;
+    };
+    let text = std::str::from_utf8(bytes).ok()?;
+    match serde_yaml::from_str::<CatalogMeta>(text) {
+        Ok(meta) => Some(meta),
+        Err(error) => {
+            let mut diagnostic =
+                Diagnostic::error(rules::CATALOG_FILE, CATALOG_FILE, error.to_string());
+            if let Some(location) = error.location() {
+                diagnostic = diagnostic.at_line(location.line(), Some(location.column()));
+            }
+            diagnostics.push(diagnostic);
+            None
+        }
+    }
+}
+
+#[derive(Default)]
+struct FolderFiles {
+    version_files: Vec<String>,
+    schema_files: Vec<String>,
+    icons: Vec<String>,
+}
+
+/// Sorts files into type folders; anything that does not fit the layout is reported.
+fn group_by_folder(
+    files: &CatalogFiles,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, FolderFiles> {
+    let mut folders: BTreeMap<String, FolderFiles> = BTreeMap::new();
+    for (path, content) in files.iter() {
+        match content {
+            FileContent::TooLarge(size) => {
+                diagnostics.push(Diagnostic::error(
+                    rules::FILE_TOO_LARGE,
+                    path,
+                    format!("{size} bytes; catalog files may be at most {MAX_FILE_BYTES} bytes"),
+                ));
+                continue;
+            }
+            FileContent::Unreadable(reason) => {
+                diagnostics.push(Diagnostic::error(
+                    rules::FILE_READ,
+                    path,
+                    format!("cannot be read: {reason}"),
+                ));
+                continue;
+            }
+            FileContent::Bytes(_) => {}
+        }
+        let parts: Vec<&str> = path.split('/').collect();
+        match parts.as_slice() {
+            [CATALOG_FILE] | [DEFINITION_SCHEMA_FILE] => {}
+            [name] if name.ends_with(".md") || *name == "LICENSE" => {}
+            [vendor, name, file] => {
+                let entry = folders.entry(format!("{vendor}/{name}")).or_default();
+                if file.ends_with(".schema.json") {
+                    entry.schema_files.push((*file).to_string());
+                } else if file.ends_with(".yaml") {
+                    entry.version_files.push((*file).to_string());
+                } else if file.ends_with(".svg") {
+                    entry.icons.push((*file).to_string());
+                } else if !file.ends_with(".md") {
+                    diagnostics.push(Diagnostic::warning(
+                        rules::LAYOUT,
+                        path,
+                        "unexpected file: a type folder holds <version>.yaml, *.schema.json and *.svg files",
+                    ));
+                }
+            }
+            _ => diagnostics.push(Diagnostic::error(
+                rules::LAYOUT,
+                path,
+                "not part of the catalog layout: definitions go in <vendor>/<name>/<version>.yaml",
+            )),
+        }
+    }
+    folders
+}
+
+fn check_folder_id(
+    folder: &str,
+    version_files: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<TypeId> {
+    match TypeId::parse(folder) {
+        Ok(id) => Some(id),
+        Err(error) => {
+            for file in version_files {
+                diagnostics.push(Diagnostic::error(
+                    rules::TYPE_ID,
+                    format!("{folder}/{file}"),
+                    error.to_string(),
+                ));
+            }
+            None
+        }
+    }
+}
+
+fn read_schema_files(
+    files: &CatalogFiles,
+    folder: &str,
+    names: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> HashMap<String, Value> {
+    let mut siblings = HashMap::new();
+    for name in names {
+        let path = format!("{folder}/{name}");
+        let Some(bytes) = files.bytes(&path) else {
+            continue;
+        };
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(value) => {
+                siblings.insert(name.clone(), value);
+            }
+            Err(error) => diagnostics.push(
+                Diagnostic::error(
+                    rules::CONFIG_SCHEMA,
+                    &path,
+                    format!("not valid JSON: {error}"),
+                )
+                .at_line(error.line(), Some(error.column())),
+            ),
+        }
+    }
+    siblings
+}
+
+/// Icons are shown in pages: they must be SVG and carry nothing that runs.
+fn check_icon(files: &CatalogFiles, path: &str, diagnostics: &mut Vec<Diagnostic>) {
+    let Some(bytes) = files.bytes(path) else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        diagnostics.push(Diagnostic::error(
+            rules::ICON_SVG,
+            path,
+            "not UTF-8 text, so not an SVG",
+        ));
+        return;
+    };
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("<svg") {
+        diagnostics.push(Diagnostic::error(
+            rules::ICON_SVG,
+            path,
+            "no <svg> element: icons must be SVG",
+        ));
+    }
+    let active = [
+        "<script",
+        "javascript:",
+        "<foreignobject",
+        "<iframe",
+        "<embed",
+        "<object",
+        "xlink:href=\"http",
+        "href=\"http",
+        "<!entity",
+    ];
+    for marker in active {
+        if let Some(offset) = lower.find(marker) {
+            let line = text[..offset].matches('\n').count() + 1;
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::ICON_SVG,
+                    path,
+                    format!("contains `{marker}`: icons may not run scripts or load anything"),
+                )
+                .at_line(line, None),
+            );
+        }
+    }
+    if let Some(offset) = find_event_handler(&lower) {
+        let line = text[..offset].matches('\n').count() + 1;
+        diagnostics.push(
+            Diagnostic::error(
+                rules::ICON_SVG,
+                path,
+                "has an event handler attribute (on...=): icons may not run scripts",
+            )
+            .at_line(line, None),
+        );
+    }
+}
+
+/// Finds an `on<letters>=` attribute, e.g. `onload=`.
+fn find_event_handler(lower: &str) -> Option<usize> {
+    let bytes = lower.as_bytes();
+    let mut start = 0;
+    while let Some(found) = lower[start..].find(" on") {
+        let at = start + found;
+        let rest = &bytes[at + 3..];
+        let letters = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        let after = &rest[letters..];
+        let after = after
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace())
+            .copied()
+            .next();
+        if letters > 0 && after == Some(b'=') {
+            return Some(at + 1);
+        }
+        start = at + 3;
+    }
+    None
+}
+
+struct FolderContext<'a> {
+    id: &'a TypeId,
+    folder: &'a str,
+    siblings: &'a HashMap<String, Value>,
+    files: &'a CatalogFiles,
+}
+
+fn parse_version_file(
+    path: &str,
+    file_name: &str,
+    context: &FolderContext<'_>,
+    validator: &jsonschema::Validator,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<ParsedVersion> {
+    let bytes = context.files.bytes(path)?;
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        diagnostics.push(Diagnostic::error(rules::FILE_READ, path, "not valid UTF-8"));
+        return None;
+    };
+    let value = match parse_yaml(text) {
+        Ok(value) => value,
+        Err((message, line, column)) => {
+            let mut diagnostic = Diagnostic::error(rules::YAML_SYNTAX, path, message);
+            if let Some(line) = line {
+                diagnostic = diagnostic.at_line(line, column);
+            }
+            diagnostics.push(diagnostic);
+            return None;
+        }
+    };
+
+    let before = diagnostics.len();
+    let owned = check_raw_fields(path, &value, diagnostics);
+    for error in validator.iter_errors(&value).take(50) {
+        let pointer = error.instance_path().as_str().to_string();
+        if owned.contains(&pointer) {
+            continue; // a sharper rule already reported this field
+        }
+        diagnostics.push(
+            Diagnostic::error(rules::DEFINITION_SCHEMA, path, schema_message(&error)).at(pointer),
+        );
+    }
+    if diagnostics[before..].iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let definition: Definition = match serde_json::from_value(value) {
+        Ok(definition) => definition,
+        Err(error) => {
+            diagnostics.push(Diagnostic::error(
+                rules::DEFINITION_SCHEMA,
+                path,
+                error.to_string(),
+            ));
+            return None;
+        }
+    };
+
+    check_file_name(path, file_name, &definition, diagnostics);
+    check_semantics(path, &definition, diagnostics);
+    let config_schema = compile_config_schema(path, context, &definition, diagnostics);
+    Some(ParsedVersion {
+        id: context.id.clone(),
+        path: path.to_string(),
+        definition,
+        config_schema,
+    })
+}
+
+/// Parses YAML into JSON values. serde_yaml bounds nesting and alias expansion and rejects
+/// duplicate keys, which is what makes it safe on hostile input.
+pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>, Option<usize>)> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err((
+            format!(
+                "{} bytes; at most {MAX_FILE_BYTES} are accepted",
+                text.len()
+            ),
+            None,
+            None,
+        ));
+    }
+    serde_yaml::from_str::<Value>(text).map_err(|error| {
+        let location = error.location();
+        (
+            error.to_string(),
+            location.as_ref().map(|l| l.line()),
+            location.as_ref().map(|l| l.column()),
+        )
+    })
+}
+
+fn schema_message(error: &jsonschema::ValidationError<'_>) -> String {
+    let message = error.masked().to_string();
+    let pointer = error.instance_path().as_str();
+    let field = if pointer.is_empty() {
+        "the document".to_string()
+    } else {
+        format!("`{pointer}`")
+    };
+    format!("{field}: {message}")
+}
+
+/// Media types, URLs and relative paths are checked by rules of their own, before the schema,
+/// so that their messages are specific. Returns the pointers those rules own.
+fn check_raw_fields(path: &str, value: &Value, diagnostics: &mut Vec<Diagnostic>) -> Vec<String> {
+    let mut owned = Vec::new();
+    let mut media_type_at = |pointer: String, diagnostics: &mut Vec<Diagnostic>| {
+        let Some(Value::String(text)) = value.pointer(&pointer) else {
+            return;
+        };
+        owned.push(pointer.clone());
+        match MediaType::parse(text) {
+            Err(error) => diagnostics
+                .push(Diagnostic::error(rules::MEDIA_TYPE, path, error.to_string()).at(pointer)),
+            Ok(media_type) => {
+                for warning in media_type.warnings() {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            rules::MEDIA_TYPE,
+                            path,
+                            format!("`{media_type}`: {warning}"),
+                        )
+                        .at(pointer.clone()),
+                    );
+                }
+            }
+        }
+    };
+    media_type_at("/artifactType".into(), diagnostics);
+    media_type_at("/config/mediaType".into(), diagnostics);
+    for list in ["/aliases", "/manifestMediaTypes"] {
+        for index in 0..array_len(value, list) {
+            media_type_at(format!("{list}/{index}"), diagnostics);
+        }
+    }
+    for layer in 0..array_len(value, "/layers") {
+        media_type_at(format!("/layers/{layer}/mediaType"), diagnostics);
+        for index in 0..array_len(value, &format!("/layers/{layer}/mediaTypes")) {
+            media_type_at(format!("/layers/{layer}/mediaTypes/{index}"), diagnostics);
+        }
+    }
+
+    let mut urls = vec![
+        "/links/spec".to_string(),
+        "/links/homepage".into(),
+        "/links/source".into(),
+    ];
+    urls.extend((0..array_len(value, "/tools")).map(|i| format!("/tools/{i}/url")));
+    urls.extend((0..array_len(value, "/actions")).map(|i| format!("/actions/{i}/docs")));
+    urls.extend((0..array_len(value, "/owners")).map(|i| format!("/owners/{i}/url")));
+    for pointer in urls {
+        let Some(Value::String(url)) = value.pointer(&pointer) else {
+            continue;
+        };
+        owned.push(pointer.clone());
+        if let Err(problem) = check_https_url(url) {
+            diagnostics.push(Diagnostic::error(rules::LINK_HTTPS, path, problem).at(pointer));
+        }
+    }
+
+    for pointer in ["/icon", "/config/schema"] {
+        let Some(Value::String(relative)) = value.pointer(pointer) else {
+            continue;
+        };
+        if let Err(problem) = check_relative_path(relative) {
+            owned.push(pointer.to_string());
+            diagnostics.push(Diagnostic::error(rules::RELATIVE_PATH, path, problem).at(pointer));
+        }
+    }
+    owned
+}
+
+fn array_len(value: &Value, pointer: &str) -> usize {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len)
+}
+
+pub fn check_https_url(url: &str) -> Result<(), String> {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return Err(format!(
+            "`{}` must be an https:// URL",
+            url.chars().take(100).collect::<String>()
+        ));
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "`{}` is not a valid URL",
+            url.chars().take(100).collect::<String>()
+        ));
+    }
+    Ok(())
+}
+
+/// A relative path must name a file directly inside the type's folder.
+fn check_relative_path(relative: &str) -> Result<(), String> {
+    if relative.contains('/')
+        || relative.contains('\\')
+        || relative.starts_with('.')
+        || relative.contains("..")
+    {
+        return Err(format!(
+            "`{relative}` leaves the type's folder: name a file that sits next to the version file"
+        ));
+    }
+    Ok(())
+}
+
+fn check_file_name(
+    path: &str,
+    file_name: &str,
+    definition: &Definition,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let stem = file_name.trim_end_matches(".yaml");
+    if stem != definition.version.to_string() {
+        diagnostics.push(
+            Diagnostic::error(
+                rules::VERSION_FILENAME,
+                path,
+                format!(
+                    "version {} does not match the file name: rename the file to {}.yaml or fix `version`",
+                    definition.version, definition.version
+                ),
+            )
+            .at("/version"),
+        );
+    }
+}
+
+fn check_semantics(path: &str, definition: &Definition, diagnostics: &mut Vec<Diagnostic>) {
+    let has_identifying_layer = definition.layers.iter().any(|l| l.identifying);
+    if definition.artifact_type.is_none()
+        && definition.conditions.is_empty()
+        && !has_identifying_layer
+    {
+        diagnostics.push(Diagnostic::error(
+            rules::ARTIFACT_TYPE,
+            path,
+            "`artifactType` is required unless `match` conditions or an identifying layer recognise the type",
+        ));
+    }
+    if definition.status != Status::Deprecated {
+        for (field, present) in [
+            ("deprecatedBy", definition.deprecated_by.is_some()),
+            ("sunset", definition.sunset.is_some()),
+        ] {
+            if present {
+                diagnostics.push(
+                    Diagnostic::error(
+                        rules::DEPRECATION,
+                        path,
+                        format!("`{field}` is only allowed with status deprecated"),
+                    )
+                    .at(format!("/{field}")),
+                );
+            }
+        }
+    }
+    if let Some(sunset) = &definition.sunset {
+        if !is_calendar_date(sunset) {
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::DEPRECATION,
+                    path,
+                    format!("sunset `{sunset}` is not a calendar date (YYYY-MM-DD)"),
+                )
+                .at("/sunset"),
+            );
+        }
+    }
+    if let Some(config) = &definition.config {
+        if config.schema.is_none() && !config.examples.is_empty() {
+            diagnostics.push(
+                Diagnostic::warning(
+                    rules::CONFIG_EXAMPLE,
+                    path,
+                    "config examples without a schema are not checked",
+                )
+                .at("/config/examples"),
+            );
+        }
+    }
+    for (index, action) in definition.actions.iter().enumerate() {
+        let pointer = format!("/actions/{index}/command");
+        let opens = action.command.matches('{').count();
+        let found = placeholders(&action.command);
+        if opens != found.len() || action.command.matches('}').count() != found.len() {
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::ACTION_PLACEHOLDER,
+                    path,
+                    "unbalanced `{` or `}` in the command template",
+                )
+                .at(pointer.clone()),
+            );
+        }
+        for (_, name) in found {
+            if !PLACEHOLDERS.contains(&name) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        rules::ACTION_PLACEHOLDER,
+                        path,
+                        format!(
+                            "unknown placeholder `{{{name}}}`; use {}",
+                            placeholder_list()
+                        ),
+                    )
+                    .at(pointer.clone()),
+                );
+            }
+        }
+    }
+    let mut seen_actions = std::collections::HashSet::new();
+    for (index, action) in definition.actions.iter().enumerate() {
+        if !seen_actions.insert(&action.id) {
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::DUPLICATE,
+                    path,
+                    format!("action id `{}` is used twice", action.id),
+                )
+                .at(format!("/actions/{index}/id")),
+            );
+        }
+    }
+    let mut seen_layers = HashMap::new();
+    for (index, layer) in definition.layers.iter().enumerate() {
+        for media_type in layer.all_media_types() {
+            if let Some(first) = seen_layers.insert(media_type.normalized().to_string(), index) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        rules::DUPLICATE,
+                        path,
+                        format!(
+                            "layer media type `{media_type}` is already listed in layer {first}"
+                        ),
+                    )
+                    .at(format!("/layers/{index}")),
+                );
+            }
+            if layer.identifying && media_type.is_empty_config() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        rules::IDENTIFYING_UNIQUE,
+                        path,
+                        "the OCI empty descriptor never identifies a type",
+                    )
+                    .at(format!("/layers/{index}/identifying")),
+                );
+            }
+        }
+    }
+}
+
+fn placeholder_list() -> String {
+    PLACEHOLDERS
+        .iter()
+        .map(|p| format!("{{{p}}}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn is_calendar_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return false;
+    };
+    let (Ok(year), Ok(month), Ok(day)) = (
+        year.parse::<u32>(),
+        month.parse::<u32>(),
+        day.parse::<u32>(),
+    ) else {
+        return false;
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day) && text.len() == 10
+}
+
+fn compile_config_schema(
+    path: &str,
+    context: &FolderContext<'_>,
+    definition: &Definition,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<ConfigSchema> {
+    let config = definition.config.as_ref()?;
+    let (document, file_name) = match config.schema.as_ref()? {
+        SchemaSource::Inline(document) => (
+            document.clone(),
+            format!("{}.inline.schema.json", definition.version),
+        ),
+        SchemaSource::File(name) => match context.siblings.get(name) {
+            Some(document) => (document.clone(), name.clone()),
+            None => {
+                let reason = if context
+                    .files
+                    .get(&format!("{}/{name}", context.folder))
+                    .is_some()
+                {
+                    "could not be read"
+                } else {
+                    "does not exist"
+                };
+                diagnostics.push(
+                    Diagnostic::error(
+                        rules::RELATIVE_PATH,
+                        path,
+                        format!("config schema `{name}` {reason} in {}", context.folder),
+                    )
+                    .at("/config/schema"),
+                );
+                return None;
+            }
+        },
+    };
+    let schema = match ConfigSchema::compile(document, context.folder, &file_name, context.siblings)
+    {
+        Ok(schema) => schema,
+        Err(error) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::CONFIG_SCHEMA,
+                    path,
+                    format!("the config schema does not compile: {error}"),
+                )
+                .at("/config/schema"),
+            );
+            return None;
+        }
+    };
+    for (index, example) in config.examples.iter().enumerate() {
+        for problem in schema.validate(example) {
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::CONFIG_EXAMPLE,
+                    path,
+                    format!(
+                        "example {index} does not validate at `{}`: {}",
+                        problem.instance_path, problem.message
+                    ),
+                )
+                .at(format!("/config/examples/{index}{}", problem.instance_path)),
+            );
+        }
+    }
+    Some(schema)
+}
+
+/// Rules across files: identifying media types belong to one type, successors exist.
+fn check_catalog_wide(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic>) {
+    let ids: std::collections::HashSet<&TypeId> = parsed.iter().map(|p| &p.id).collect();
+    // normalized media type -> type id -> (first file and pointer, has match conditions)
+    let mut owners: BTreeMap<String, BTreeMap<&TypeId, (&str, String, bool)>> = BTreeMap::new();
+    for version in parsed {
+        for (media_type, pointer) in identifying_media_types(&version.definition) {
+            owners
+                .entry(media_type.normalized().to_string())
+                .or_default()
+                .entry(&version.id)
+                .or_insert((
+                    &version.path,
+                    pointer,
+                    !version.definition.conditions.is_empty(),
+                ));
+        }
+        if let Some(successor) = &version.definition.deprecated_by {
+            if !ids.contains(successor) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        rules::DEPRECATION,
+                        &version.path,
+                        format!("deprecatedBy `{successor}` is not a type in the catalog"),
+                    )
+                    .at("/deprecatedBy"),
+                );
+            }
+        }
+    }
+    for (media_type, users) in owners {
+        if users.len() < 2 {
+            continue;
+        }
+        let without_match = users
+            .values()
+            .filter(|(_, _, has_match)| !has_match)
+            .count();
+        if without_match <= 1 && !same_conditions(parsed, &users) {
+            continue; // told apart by `match`, with at most one fallback
+        }
+        let names: Vec<String> = users.keys().map(|id| id.to_string()).collect();
+        for (path, pointer, _) in users.values() {
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::IDENTIFYING_UNIQUE,
+                    *path,
+                    format!(
+                        "identifying media type `{media_type}` is claimed by {}; give all but one of them `match` conditions that tell them apart, or mark it as not identifying",
+                        names.join(", ")
+                    ),
+                )
+                .at(pointer.clone()),
+            );
+        }
+    }
+}
+
+/// True when two sharing types with conditions have the very same ones (nothing tells them apart).
+fn same_conditions(
+    parsed: &[ParsedVersion],
+    users: &BTreeMap<&TypeId, (&str, String, bool)>,
+) -> bool {
+    let mut seen: Vec<&Vec<super::definition::Condition>> = Vec::new();
+    for id in users.keys() {
+        let Some(latest) = parsed
+            .iter()
+            .filter(|p| &&p.id == id)
+            .max_by(|a, b| a.definition.version.cmp(&b.definition.version))
+        else {
+            continue;
+        };
+        let conditions = &latest.definition.conditions;
+        if conditions.is_empty() {
+            continue;
+        }
+        if seen.contains(&conditions) {
+            return true;
+        }
+        seen.push(conditions);
+    }
+    false
+}
+
+/// The identifying media types of a definition, with the pointer of each.
+pub fn identifying_media_types(definition: &Definition) -> Vec<(&MediaType, String)> {
+    let mut found = Vec::new();
+    if let Some(artifact_type) = &definition.artifact_type {
+        found.push((artifact_type, "/artifactType".to_string()));
+    }
+    if let Some(config) = definition.config.as_ref().filter(|c| c.identifying) {
+        found.push((&config.media_type, "/config/mediaType".to_string()));
+    }
+    for (index, alias) in definition.aliases.iter().enumerate() {
+        found.push((alias, format!("/aliases/{index}")));
+    }
+    for (index, layer) in definition
+        .layers
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.identifying)
+    {
+        for media_type in layer.all_media_types() {
+            found.push((media_type, format!("/layers/{index}")));
+        }
+    }
+    found.retain(|(media_type, _)| !media_type.is_empty_config());
+    found.dedup_by(|a, b| a.0 == b.0);
+    found
+}
+
+/// Turns pointers into lines, indexing each file at most once.
+fn locate_lines(files: &CatalogFiles, diagnostics: &mut [Diagnostic]) {
+    let mut indexes: HashMap<String, Option<Locations>> = HashMap::new();
+    for diagnostic in diagnostics.iter_mut().filter(|d| d.line.is_none()) {
+        let Some(pointer) = &diagnostic.pointer else {
+            continue;
+        };
+        let index = indexes.entry(diagnostic.file.clone()).or_insert_with(|| {
+            files
+                .bytes(&diagnostic.file)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .map(Locations::index)
+        });
+        if let Some((line, column)) = index.as_ref().and_then(|index| index.find(pointer)) {
+            diagnostic.line = Some(line);
+            diagnostic.column = Some(column);
+        }
+    }
+}
+
+fn build_catalog(
+    meta: CatalogMeta,
+    parsed: Vec<ParsedVersion>,
+    definition_schema: Value,
+    files: &CatalogFiles,
+) -> Catalog {
+    let mut types: BTreeMap<TypeId, TypeEntry> = BTreeMap::new();
+    for version in parsed {
+        let icon_svg = version.definition.icon.as_ref().and_then(|icon| {
+            let path = format!("{}/{icon}", version.id);
+            files
+                .bytes(&path)
+                .and_then(|b| String::from_utf8(b.to_vec()).ok())
+        });
+        let published = Published {
+            id: version.id.clone(),
+            path: version.path,
+            definition: version.definition,
+            config_schema: version.config_schema,
+            icon_svg,
+        };
+        types
+            .entry(version.id.clone())
+            .or_insert_with(|| TypeEntry {
+                id: version.id,
+                versions: Vec::new(),
+            })
+            .versions
+            .push(Arc::new(published));
+    }
+    for entry in types.values_mut() {
+        entry
+            .versions
+            .sort_by(|a, b| b.definition.version.cmp(&a.definition.version));
+    }
+    Catalog::new(meta, types, definition_schema)
+}
+
+/// `1.0.0.yaml` -> the version, when the file name is one.
+pub fn version_of_file_name(file_name: &str) -> Option<Version> {
+    Version::parse(file_name.strip_suffix(".yaml")?).ok()
+}

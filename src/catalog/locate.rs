@@ -1,0 +1,137 @@
+//! Finds where a JSON pointer lands in a YAML or JSON document, so diagnostics carry a line.
+//!
+//! serde_yaml gives values without positions; this walks the same text with an event parser
+//! that reports spans. It runs only for files that have something to report.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser};
+
+/// Line (1-based) and column (1-based) of every node, by JSON pointer.
+pub struct Locations {
+    positions: HashMap<String, (usize, usize)>,
+}
+
+enum Frame {
+    Mapping {
+        path: String,
+        pending_key: Option<String>,
+    },
+    Sequence {
+        path: String,
+        next_index: usize,
+    },
+}
+
+/// Stop indexing huge or hostile documents; a diagnostic without a line is still useful.
+const MAX_EVENTS: usize = 200_000;
+
+impl Locations {
+    pub fn index(text: &str) -> Self {
+        let mut positions = HashMap::new();
+        let mut stack: Vec<Frame> = Vec::new();
+        for (count, item) in Parser::new_from_str(text).enumerate() {
+            let Ok((event, span)) = item else { break };
+            if count > MAX_EVENTS {
+                break;
+            }
+            let here = (span.start.line(), span.start.col() + 1);
+            match event {
+                Event::Scalar(value, ..) => {
+                    if let Some(Frame::Mapping { pending_key, path }) = stack.last_mut() {
+                        if pending_key.is_none() {
+                            // A key: its position stands for the value that follows.
+                            let child = format!("{path}/{}", escape(&value));
+                            positions.entry(child).or_insert(here);
+                            *pending_key = Some(value.into_owned());
+                            continue;
+                        }
+                    }
+                    let path = value_path(&mut stack);
+                    positions.entry(path).or_insert(here);
+                }
+                Event::Alias(_) => {
+                    let path = value_path(&mut stack);
+                    positions.entry(path).or_insert(here);
+                }
+                Event::MappingStart(..) => {
+                    let path = value_path(&mut stack);
+                    positions.entry(path.clone()).or_insert(here);
+                    stack.push(Frame::Mapping {
+                        path,
+                        pending_key: None,
+                    });
+                }
+                Event::SequenceStart(..) => {
+                    let path = value_path(&mut stack);
+                    positions.entry(path.clone()).or_insert(here);
+                    stack.push(Frame::Sequence {
+                        path,
+                        next_index: 0,
+                    });
+                }
+                Event::MappingEnd | Event::SequenceEnd => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+        }
+        Self { positions }
+    }
+
+    /// The position of `pointer`, or of its nearest ancestor that has one.
+    pub fn find(&self, pointer: &str) -> Option<(usize, usize)> {
+        let mut current = pointer;
+        loop {
+            if let Some(found) = self.positions.get(current) {
+                return Some(*found);
+            }
+            let (parent, _) = current.rsplit_once('/')?;
+            current = parent;
+        }
+    }
+}
+
+/// The pointer of the value about to be read, advancing the parent's cursor.
+fn value_path(stack: &mut [Frame]) -> String {
+    match stack.last_mut() {
+        None => String::new(),
+        Some(Frame::Mapping { path, pending_key }) => {
+            let key = pending_key.take().unwrap_or_default();
+            format!("{path}/{}", escape(&key))
+        }
+        Some(Frame::Sequence { path, next_index }) => {
+            let child = format!("{path}/{next_index}");
+            *next_index += 1;
+            child
+        }
+    }
+}
+
+/// RFC 6901 escaping of one pointer segment.
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "version: 1.0.0\nname: x\nlayers:\n  - mediaType: a/b\n    title: t\n  - mediaType: c/d\n    title: u\nconfig: {mediaType: e/f}\n";
+
+    #[test]
+    fn finds_keys_and_items() {
+        let locations = Locations::index(DOC);
+        assert_eq!(locations.find("/version"), Some((1, 1)));
+        assert_eq!(locations.find("/layers/1/mediaType"), Some((6, 5)));
+        assert_eq!(locations.find("/layers/1/title"), Some((7, 5)));
+        assert_eq!(locations.find("/config/mediaType"), Some((8, 10)));
+    }
+
+    #[test]
+    fn falls_back_to_the_nearest_ancestor() {
+        let locations = Locations::index(DOC);
+        assert_eq!(locations.find("/layers/1/missing"), Some((6, 5)));
+        assert_eq!(locations.find("/nothing/here"), Some((1, 1)));
+    }
+}

@@ -1,0 +1,268 @@
+//! The catalog domain: definitions, media types, versions, checking and classification.
+//! Nothing here knows of HTTP, storage or templates.
+
+pub mod check;
+pub mod classify;
+pub mod compat;
+pub mod definition;
+pub mod diagnostic;
+pub mod files;
+pub mod load;
+pub mod locate;
+pub mod media_type;
+pub mod rules;
+pub mod schema;
+pub mod type_id;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use semver::{Version, VersionReq};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use definition::Definition;
+pub use diagnostic::{Diagnostic, Severity};
+pub use files::CatalogFiles;
+pub use media_type::MediaType;
+pub use type_id::TypeId;
+
+use schema::ConfigSchema;
+
+/// `catalog.yaml`: the catalog release itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogMeta {
+    pub name: String,
+    pub version: Version,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub homepage: Option<String>,
+}
+
+/// One published version of a type, checked and compiled.
+#[derive(Debug)]
+pub struct Published {
+    pub id: TypeId,
+    /// Relative path of the version file, e.g. `cncf/helm-chart/1.0.0.yaml`.
+    pub path: String,
+    pub definition: Definition,
+    pub config_schema: Option<ConfigSchema>,
+    pub icon_svg: Option<String>,
+}
+
+impl Published {
+    pub fn version(&self) -> &Version {
+        &self.definition.version
+    }
+}
+
+/// Every version of one type, newest first.
+#[derive(Debug)]
+pub struct TypeEntry {
+    pub id: TypeId,
+    pub versions: Vec<Arc<Published>>,
+}
+
+impl TypeEntry {
+    /// The newest version that is not a prerelease (or the newest, if all are).
+    pub fn latest(&self) -> &Arc<Published> {
+        self.versions
+            .iter()
+            .find(|v| v.version().pre.is_empty())
+            .unwrap_or(&self.versions[0])
+    }
+
+    /// An exact version (`1.2.0`) or the newest matching a requirement (`^1`, `>=1.1, <2`).
+    pub fn select(&self, wanted: &str) -> Result<Option<&Arc<Published>>, semver::Error> {
+        if let Ok(exact) = Version::parse(wanted) {
+            return Ok(self.versions.iter().find(|v| *v.version() == exact));
+        }
+        let requirement = VersionReq::parse(wanted)?;
+        Ok(self
+            .versions
+            .iter()
+            .find(|v| requirement.matches(v.version())))
+    }
+}
+
+/// How a media type is used by a type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Role {
+    ArtifactType,
+    Config,
+    Layer,
+    Alias,
+    ManifestMediaType,
+}
+
+#[derive(Debug, Clone)]
+pub struct MediaTypeUse {
+    pub id: TypeId,
+    pub role: Role,
+    pub identifying: bool,
+    /// The catalog's spelling.
+    pub media_type: MediaType,
+}
+
+/// What a lookup key (`/types/{key}`) names.
+#[derive(Debug)]
+pub enum Resolution<'a> {
+    Type(&'a TypeEntry),
+    /// An older or alternative media type of this type: answer with a redirect.
+    Alias(&'a TypeEntry),
+    /// Several types share the media type and `match` conditions tell them apart.
+    Ambiguous(Vec<&'a TypeEntry>),
+    NotFound,
+}
+
+/// A loaded, checked catalog: read-only, swapped whole on reload.
+#[derive(Debug)]
+pub struct Catalog {
+    pub meta: CatalogMeta,
+    types: BTreeMap<TypeId, TypeEntry>,
+    uses: HashMap<String, Vec<MediaTypeUse>>,
+    pub definition_schema: Arc<Value>,
+    /// The files it was loaded from, for checks of submissions against it.
+    pub files: Arc<CatalogFiles>,
+}
+
+impl Catalog {
+    /// Loads and checks `files`; errors are every diagnostic when any is an error.
+    pub fn load(files: CatalogFiles) -> Result<(Self, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let loaded = load::load(&files);
+        match loaded.catalog {
+            Some(mut catalog) => {
+                catalog.files = Arc::new(files);
+                Ok((catalog, loaded.diagnostics))
+            }
+            None => Err(loaded.diagnostics),
+        }
+    }
+
+    fn new(
+        meta: CatalogMeta,
+        types: BTreeMap<TypeId, TypeEntry>,
+        definition_schema: Value,
+    ) -> Self {
+        let mut uses: HashMap<String, Vec<MediaTypeUse>> = HashMap::new();
+        for entry in types.values() {
+            let definition = &entry.latest().definition;
+            let mut add = |media_type: &MediaType, role: Role, identifying: bool| {
+                let list = uses.entry(media_type.normalized().to_string()).or_default();
+                if !list.iter().any(|u| u.id == entry.id && u.role == role) {
+                    list.push(MediaTypeUse {
+                        id: entry.id.clone(),
+                        role,
+                        identifying: identifying && !media_type.is_empty_config(),
+                        media_type: media_type.clone(),
+                    });
+                }
+            };
+            if let Some(artifact_type) = &definition.artifact_type {
+                add(artifact_type, Role::ArtifactType, true);
+            }
+            if let Some(config) = &definition.config {
+                add(&config.media_type, Role::Config, config.identifying);
+            }
+            for layer in &definition.layers {
+                for media_type in layer.all_media_types() {
+                    add(media_type, Role::Layer, layer.identifying);
+                }
+            }
+            for alias in &definition.aliases {
+                add(alias, Role::Alias, true);
+            }
+            for manifest in &definition.manifest_media_types {
+                add(manifest, Role::ManifestMediaType, false);
+            }
+        }
+        Self {
+            meta,
+            types,
+            uses,
+            definition_schema: Arc::new(definition_schema),
+            files: Arc::default(),
+        }
+    }
+
+    pub fn get(&self, id: &TypeId) -> Option<&TypeEntry> {
+        self.types.get(id)
+    }
+
+    pub fn get_str(&self, id: &str) -> Option<&TypeEntry> {
+        TypeId::parse(id).ok().and_then(|id| self.types.get(&id))
+    }
+
+    /// All types, ordered by id.
+    pub fn types(&self) -> impl ExactSizeIterator<Item = &TypeEntry> {
+        self.types.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
+    /// Every use of a media type, compared case-insensitively and without parameters.
+    pub fn uses_of(&self, media_type: &str) -> &[MediaTypeUse] {
+        self.uses
+            .get(&media_type::normalize(media_type))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The types a media type identifies, with whether it does so as an alias.
+    pub fn identified_by(&self, media_type: &str) -> Vec<(&TypeEntry, Role)> {
+        let mut found: Vec<(&TypeEntry, Role)> = Vec::new();
+        for usage in self.uses_of(media_type).iter().filter(|u| u.identifying) {
+            let Some(entry) = self.types.get(&usage.id) else {
+                continue;
+            };
+            match found.iter_mut().find(|(e, _)| e.id == entry.id) {
+                // An alias role never hides a canonical one for the same type.
+                Some(existing) if existing.1 == Role::Alias => existing.1 = usage.role,
+                Some(_) => {}
+                None => found.push((entry, usage.role)),
+            }
+        }
+        found
+    }
+
+    /// Resolves a type id or an identifying media type.
+    pub fn resolve(&self, key: &str) -> Resolution<'_> {
+        if let Some(entry) = self.get_str(key) {
+            return Resolution::Type(entry);
+        }
+        let found = self.identified_by(key);
+        fn pick((entry, role): (&TypeEntry, Role)) -> Resolution<'_> {
+            if role == Role::Alias {
+                Resolution::Alias(entry)
+            } else {
+                Resolution::Type(entry)
+            }
+        }
+        match found.len() {
+            0 => Resolution::NotFound,
+            1 => pick(found[0]),
+            _ => {
+                // Types that share a media type are told apart by `match`; the one without
+                // conditions is the general case a plain lookup means.
+                let fallback: Vec<_> = found
+                    .iter()
+                    .filter(|(e, _)| e.latest().definition.conditions.is_empty())
+                    .copied()
+                    .collect();
+                if fallback.len() == 1 {
+                    pick(fallback[0])
+                } else {
+                    Resolution::Ambiguous(found.into_iter().map(|(e, _)| e).collect())
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! typehouse: a clearing house for well-known OCI artifact types.
+//!
+//! The map of the code, by layer:
+//! - [`catalog`]: the domain. Definitions, media types, versions, loading and checking a
+//!   catalog directory, schema compatibility, classification. Knows nothing of HTTP or storage.
+//! - [`cli`]: the command line; the only module that knows every other one.
+//!
+//! Dependency rule: outer layers use `catalog`; `catalog` uses none of them.
+
+pub mod catalog;
+pub mod cli;
