@@ -8,6 +8,9 @@ use clap::{Parser, Subcommand};
 use crate::catalog::check::{self, OutputFormat};
 use crate::catalog::classify::{self, Reference};
 use crate::catalog::{Catalog, CatalogFiles, Resolution};
+use crate::http::reload::CatalogSource;
+use crate::http::startup::StartError;
+use crate::http::{Application, ServeConfig};
 
 /// Exit code for problems found (check) or an invalid document (validate).
 const EXIT_PROBLEMS: u8 = 1;
@@ -27,6 +30,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve the catalog over HTTP (the built-in catalog unless --types is given).
+    Serve(ServeArgs),
     /// Check a catalog directory: every rule, every problem, with file and line.
     Check {
         /// The catalog directory.
@@ -75,8 +80,26 @@ pub enum Command {
     },
 }
 
+/// Options of `typehouse serve`; each also reads an environment variable.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TYPEHOUSE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Catalog directory to serve, watched for changes (default: the built-in catalog).
+    #[arg(long, env = "TYPEHOUSE_TYPES")]
+    pub types: Option<PathBuf>,
+    /// Data directory (the sled database of submissions).
+    #[arg(long, env = "TYPEHOUSE_DATA", default_value = "typehouse-data")]
+    pub data: PathBuf,
+    /// Worker threads (default: one per core).
+    #[arg(long, env = "TYPEHOUSE_WORKERS")]
+    pub workers: Option<usize>,
+}
+
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Serve(args) => run_serve(args),
         Command::Check {
             dir,
             base,
@@ -100,6 +123,44 @@ pub fn run(cli: Cli) -> ExitCode {
             };
             run_classify(&file, types.as_deref(), &reference)
         }
+    }
+}
+
+fn run_serve(args: ServeArgs) -> ExitCode {
+    let source = match args.types {
+        Some(dir) => CatalogSource::Directory(dir),
+        None => CatalogSource::Embedded,
+    };
+    let mut config = ServeConfig::new(source);
+    config.bind = args.bind;
+    config.data = args.data;
+    config.workers = args.workers;
+    // The token is read from the environment only, so it never shows in process listings.
+    config.review_token = std::env::var("TYPEHOUSE_REVIEW_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    let outcome = actix_web::rt::System::new().block_on(async move {
+        let application = match Application::build(config) {
+            Ok(application) => application,
+            Err(StartError::Invalid(count, diagnostics)) => {
+                for diagnostic in &diagnostics {
+                    eprintln!("{diagnostic}");
+                }
+                return Err(format!(
+                    "the catalog has {count} error(s); run `typehouse check` on it"
+                ));
+            }
+            Err(error) => return Err(error.to_string()),
+        };
+        tracing::info!(port = application.port(), "typehouse is serving");
+        application
+            .run_until_stopped()
+            .await
+            .map_err(|error| error.to_string())
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => usage_error(&message),
     }
 }
 

@@ -3,9 +3,11 @@
 //! The map of the code, by layer:
 //! - [`catalog`]: the domain. Definitions, media types, versions, loading and checking a
 //!   catalog directory, schema compatibility, classification. Knows nothing of HTTP or storage.
+//! - [`http`]: the actix-web service: routes, handlers, caching, problem documents.
 //! - [`cli`]: the command line; the only module that knows every other one.
 //!
 //! Dependency rule: outer layers use `catalog`; `catalog` uses none of them.
 
 pub mod catalog;
 pub mod cli;
+pub mod http;

@@ -1,0 +1,156 @@
+//! Precomputed response bodies with their strong ETag and gzip variant, and the conditional
+//! and compressed answers built from them.
+
+use std::io::Write;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use sha2::{Digest, Sha256};
+
+/// Bodies smaller than this are not worth compressing.
+const GZIP_THRESHOLD: usize = 1024;
+
+pub const JSON: &str = "application/json";
+pub const SCHEMA_JSON: &str = "application/schema+json";
+pub const PROBLEM_JSON: &str = "application/problem+json";
+pub const HTML: &str = "text/html; charset=utf-8";
+
+/// A response body serialized once, served many times.
+#[derive(Debug, Clone)]
+pub struct Body {
+    pub bytes: Bytes,
+    pub gzip: Option<Bytes>,
+    pub etag: String,
+    pub content_type: &'static str,
+}
+
+/// How long clients and CDNs may keep an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// Answers that change when the catalog does (latest versions, lists, the index).
+    Latest,
+    /// An exact published version: never changes.
+    Immutable,
+    /// Content-hashed static assets.
+    Asset,
+}
+
+impl CachePolicy {
+    fn header(self) -> &'static str {
+        match self {
+            Self::Latest => "public, max-age=60",
+            Self::Immutable | Self::Asset => "public, max-age=31536000, immutable",
+        }
+    }
+}
+
+impl Body {
+    pub fn new(bytes: Vec<u8>, content_type: &'static str) -> Self {
+        let etag = strong_etag(&bytes);
+        let gzip = (bytes.len() >= GZIP_THRESHOLD).then(|| Bytes::from(gzip(&bytes)));
+        Self {
+            bytes: Bytes::from(bytes),
+            gzip,
+            etag,
+            content_type,
+        }
+    }
+
+    pub fn json(value: &impl serde::Serialize) -> Self {
+        Self::new(
+            serde_json::to_vec_pretty(value).expect("response values serialize"),
+            JSON,
+        )
+    }
+
+    /// The answer to `request`: 304 when its `If-None-Match` matches, gzip when accepted.
+    pub fn respond(&self, request: &HttpRequest, policy: CachePolicy) -> HttpResponse {
+        let use_gzip = self.gzip.is_some() && accepts_gzip(request);
+        let etag = if use_gzip {
+            gzip_etag(&self.etag)
+        } else {
+            self.etag.clone()
+        };
+        let not_modified = if_none_match(request, &[&self.etag, &gzip_etag(&self.etag)]);
+        let mut response = if not_modified {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::Ok()
+        };
+        response
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, policy.header()))
+            .insert_header((header::VARY, "Accept, Accept-Encoding"));
+        if not_modified {
+            return response.finish();
+        }
+        response.insert_header((header::CONTENT_TYPE, self.content_type));
+        match (&self.gzip, use_gzip) {
+            (Some(compressed), true) => response
+                .insert_header((header::CONTENT_ENCODING, "gzip"))
+                .body(compressed.clone()),
+            _ => response.body(self.bytes.clone()),
+        }
+    }
+}
+
+/// A strong validator: the first 128 bits of the SHA-256 of the exact bytes.
+pub fn strong_etag(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+fn gzip_etag(etag: &str) -> String {
+    format!("{}-gz\"", etag.trim_end_matches('"'))
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::best());
+    encoder
+        .write_all(bytes)
+        .expect("writing to memory cannot fail");
+    encoder.finish().expect("writing to memory cannot fail")
+}
+
+/// `If-None-Match` uses the weak comparison (RFC 9110 §13.1.2): `W/` prefixes are ignored.
+pub fn if_none_match(request: &HttpRequest, etags: &[&str]) -> bool {
+    request
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .any(|value| {
+            value.split(',').map(str::trim).any(|candidate| {
+                candidate == "*" || etags.contains(&candidate.trim_start_matches("W/"))
+            })
+        })
+}
+
+fn accepts_gzip(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .any(|value| {
+            value.split(',').any(|coding| {
+                let mut parts = coding.split(';').map(str::trim);
+                let name = parts.next().unwrap_or_default();
+                let q = parts
+                    .find_map(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                    .unwrap_or(1.0);
+                (name.eq_ignore_ascii_case("gzip") || name == "*") && q > 0.0
+            })
+        })
+}
+
+/// An answer computed per request (filtered lists): still gets an ETag and 304.
+pub fn respond_dynamic(request: &HttpRequest, value: &impl serde::Serialize) -> HttpResponse {
+    Body::json(value).respond(request, CachePolicy::Latest)
+}
+
+pub fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}

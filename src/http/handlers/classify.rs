@@ -1,0 +1,26 @@
+//! `POST /classify`: which type a manifest is, whether it conforms, and its actions.
+
+use actix_web::http::header;
+use actix_web::web::{Bytes, Data, Query};
+use actix_web::{HttpRequest, HttpResponse};
+
+use super::{parse_json, require_json};
+use crate::catalog::classify::{Reference, classify};
+use crate::http::problem::ApiError;
+use crate::http::state::AppState;
+
+pub async fn post(
+    request: HttpRequest,
+    state: Data<AppState>,
+    query: Query<Reference>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    require_json(&request)?;
+    let document = parse_json(&body)?;
+    let snapshot = state.current();
+    let answer = classify(&snapshot.catalog, &document, &query)
+        .map_err(|error| ApiError::Unprocessable(error.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(answer))
+}

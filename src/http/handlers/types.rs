@@ -1,0 +1,360 @@
+//! `/types`, `/types/{key}` and its versions, schema and validation.
+
+use actix_web::http::header;
+use actix_web::web::{Bytes, Data, Query};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{decode_tail, parse_json, require_json};
+use crate::catalog::definition::Status;
+use crate::catalog::{Published, Resolution, TypeEntry};
+use crate::http::body::{CachePolicy, respond_dynamic};
+use crate::http::negotiate::prefers_html;
+use crate::http::problem::ApiError;
+use crate::http::state::{AppState, Snapshot, TypeSummary};
+
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 1000;
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    status: Option<String>,
+    vendor: Option<String>,
+    tag: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+/// `GET /types`: the latest version of every type, filtered and paged.
+pub async fn list(
+    request: HttpRequest,
+    state: Data<AppState>,
+    query: Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if prefers_html(&request) {
+        return Err(not_acceptable());
+    }
+    let snapshot = state.current();
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    let offset = query.offset.unwrap_or(0);
+    let matching = filter(&snapshot, &query);
+    let total = matching.len();
+    let page: Vec<TypeSummary> = matching.into_iter().skip(offset).take(limit).collect();
+    Ok(respond_dynamic(
+        &request,
+        &json!({"total": total, "offset": offset, "limit": limit, "types": page}),
+    ))
+}
+
+/// The types that pass every filter of `query`, in id order.
+pub fn filter(snapshot: &Snapshot, query: &ListQuery) -> Vec<TypeSummary> {
+    let q = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(str::to_ascii_lowercase);
+    snapshot
+        .summaries()
+        .filter(|s| q.as_deref().is_none_or(|q| s.matches_text(q)))
+        .filter(|s| {
+            query
+                .status
+                .as_deref()
+                .is_none_or(|status| s.status == status)
+        })
+        .filter(|s| {
+            query
+                .vendor
+                .as_deref()
+                .is_none_or(|vendor| s.id.split('/').next() == Some(vendor))
+        })
+        .filter(|s| {
+            query
+                .tag
+                .as_deref()
+                .is_none_or(|tag| s.tags.iter().any(|t| t == tag))
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VersionQuery {
+    version: Option<String>,
+}
+
+/// What a path under `/types/` asks for.
+enum Target {
+    Definition,
+    Versions,
+    Schema,
+    Validate,
+    /// `/types/{id}/index.json` and `/types/{id}/{version}.json`: the static site's layout.
+    StaticFile(Option<String>),
+}
+
+/// `GET /types/{key}[/versions|/schema]`.
+pub async fn get(
+    request: HttpRequest,
+    state: Data<AppState>,
+    query: Query<VersionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let snapshot = state.current();
+    let tail = decode_tail(&request, "/types/")?;
+    let (entry, target) = locate(&snapshot, &tail, &request)?;
+    match target {
+        Target::Definition => {
+            if prefers_html(&request) {
+                return Err(not_acceptable());
+            }
+            let (published, policy) = select(entry, query.version.as_deref())?;
+            let answers = &snapshot.types[&entry.id];
+            let mut response =
+                answers.versions[&published.version().to_string()].respond(&request, policy);
+            add_deprecation_headers(&mut response, published);
+            Ok(response)
+        }
+        Target::StaticFile(version) => {
+            let (published, policy) =
+                select(entry, version.as_deref().or(query.version.as_deref()))?;
+            let answers = &snapshot.types[&entry.id];
+            Ok(answers.versions[&published.version().to_string()].respond(&request, policy))
+        }
+        Target::Versions => Ok(snapshot.types[&entry.id]
+            .version_list
+            .respond(&request, CachePolicy::Latest)),
+        Target::Schema => {
+            let (published, policy) = select(entry, query.version.as_deref())?;
+            snapshot.types[&entry.id]
+                .schemas
+                .get(&published.version().to_string())
+                .map(|body| body.respond(&request, policy))
+                .ok_or_else(|| {
+                    ApiError::NotFound(format!(
+                        "{} {} defines no config schema",
+                        entry.id,
+                        published.version()
+                    ))
+                })
+        }
+        Target::Validate => Err(ApiError::MethodNotAllowed(
+            "validation takes POST with the config document as body".into(),
+        )),
+    }
+}
+
+/// `POST /types/{key}/validate`.
+pub async fn post(
+    request: HttpRequest,
+    state: Data<AppState>,
+    query: Query<VersionQuery>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let snapshot = state.current();
+    let tail = decode_tail(&request, "/types/")?;
+    let (entry, target) = locate(&snapshot, &tail, &request)?;
+    let Target::Validate = target else {
+        return Err(ApiError::MethodNotAllowed(format!(
+            "POST is only accepted on /types/{}/validate",
+            entry.id
+        )));
+    };
+    require_json(&request)?;
+    let document = parse_json(&body)?;
+    let (published, _) = select(entry, query.version.as_deref())?;
+    let schema = published.config_schema.as_ref().ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "{} {} defines no config schema to validate against",
+            entry.id,
+            published.version()
+        ))
+    })?;
+    let errors = schema.validate(&document);
+    let answer = json!({
+        "id": entry.id.to_string(),
+        "version": published.version().to_string(),
+        "valid": errors.is_empty(),
+        "errors": errors,
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(answer))
+}
+
+/// Splits `tail` into a type and what is asked of it; aliases redirect.
+fn locate<'s>(
+    snapshot: &'s Snapshot,
+    tail: &str,
+    request: &HttpRequest,
+) -> Result<(&'s TypeEntry, Target), ApiError> {
+    for suffix in ["/versions", "/schema", "/validate", "/index.json"] {
+        let Some(key) = tail.strip_suffix(suffix) else {
+            continue;
+        };
+        if let Some(entry) = resolve(snapshot, key, suffix, request)? {
+            let target = match suffix {
+                "/versions" => Target::Versions,
+                "/schema" => Target::Schema,
+                "/validate" => Target::Validate,
+                _ => Target::StaticFile(None),
+            };
+            return Ok((entry, target));
+        }
+    }
+    if let Some((key, file)) = tail.rsplit_once('/') {
+        if let Some(version) = file
+            .strip_suffix(".json")
+            .filter(|v| semver::Version::parse(v).is_ok())
+        {
+            if let Some(entry) = resolve(snapshot, key, &format!("/{file}"), request)? {
+                return Ok((entry, Target::StaticFile(Some(version.to_string()))));
+            }
+        }
+    }
+    match resolve(snapshot, tail, "", request)? {
+        Some(entry) => Ok((entry, Target::Definition)),
+        None => Err(ApiError::NotFound(format!(
+            "no type `{}`: use a type id (vendor/name) or an identifying media type",
+            tail.chars().take(200).collect::<String>()
+        ))),
+    }
+}
+
+fn resolve<'s>(
+    snapshot: &'s Snapshot,
+    key: &str,
+    suffix: &str,
+    request: &HttpRequest,
+) -> Result<Option<&'s TypeEntry>, ApiError> {
+    match snapshot.catalog.resolve(key) {
+        Resolution::Type(entry) => Ok(Some(entry)),
+        Resolution::Alias(entry) => {
+            let query = request
+                .uri()
+                .query()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            Err(ApiError::Redirect(format!(
+                "/types/{}{suffix}{query}",
+                entry.id
+            )))
+        }
+        Resolution::Ambiguous(entries) => {
+            let ids: Vec<String> = entries.iter().map(|e| e.id.to_string()).collect();
+            Err(ApiError::MultipleChoices(format!(
+                "`{key}` identifies several types, told apart by their match conditions: {}; ask for one by id",
+                ids.join(", ")
+            )))
+        }
+        Resolution::NotFound => Ok(None),
+    }
+}
+
+/// The version asked for, and how long its answer may be cached.
+fn select<'e>(
+    entry: &'e TypeEntry,
+    wanted: Option<&str>,
+) -> Result<(&'e Published, CachePolicy), ApiError> {
+    let Some(wanted) = wanted.map(str::trim).filter(|w| !w.is_empty()) else {
+        return Ok((entry.latest(), CachePolicy::Latest));
+    };
+    let exact = semver::Version::parse(wanted).is_ok();
+    match entry.select(wanted) {
+        Ok(Some(published)) => Ok((
+            published,
+            if exact {
+                CachePolicy::Immutable
+            } else {
+                CachePolicy::Latest
+            },
+        )),
+        Ok(None) => Err(ApiError::NotFound(format!(
+            "{} has no version matching `{wanted}`",
+            entry.id
+        ))),
+        Err(error) => Err(ApiError::BadRequest(format!(
+            "`{wanted}` is neither a version nor a requirement: {error}"
+        ))),
+    }
+}
+
+fn add_deprecation_headers(response: &mut HttpResponse, published: &Published) {
+    let definition = &published.definition;
+    if definition.status != Status::Deprecated {
+        return;
+    }
+    let headers = response.headers_mut();
+    headers.insert(
+        header::HeaderName::from_static("deprecation"),
+        header::HeaderValue::from_static("true"),
+    );
+    if let Some(sunset) = definition.sunset.as_deref().and_then(http_date) {
+        headers.insert(
+            header::HeaderName::from_static("sunset"),
+            crate::http::body::header_value(&sunset),
+        );
+    }
+    if let Some(successor) = &definition.deprecated_by {
+        let link = format!("</types/{successor}>; rel=\"successor-version\"");
+        headers.insert(header::LINK, crate::http::body::header_value(&link));
+    }
+}
+
+/// `2026-12-31` as an HTTP date (midnight UTC).
+fn http_date(date: &str) -> Option<String> {
+    let mut parts = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (Some(Some(year)), Some(Some(month)), Some(Some(day))) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let days = days_from_civil(year, month, day);
+    let seconds = u64::try_from(days.checked_mul(86_400)?).ok()?;
+    Some(httpdate::fmt_http_date(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds),
+    ))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+fn not_acceptable() -> ApiError {
+    ApiError::NotAcceptable("HTML pages are not served here yet; ask for application/json".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_sunset_dates_as_http_dates() {
+        assert_eq!(
+            http_date("1970-01-01").unwrap(),
+            "Thu, 01 Jan 1970 00:00:00 GMT"
+        );
+        assert_eq!(
+            http_date("2026-12-31").unwrap(),
+            "Thu, 31 Dec 2026 00:00:00 GMT"
+        );
+        assert_eq!(
+            http_date("2024-02-29").unwrap(),
+            "Thu, 29 Feb 2024 00:00:00 GMT"
+        );
+        assert!(http_date("soon").is_none());
+    }
+}

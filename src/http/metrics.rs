@@ -1,0 +1,109 @@
+//! Prometheus metrics in the text exposition format: requests by route and status, a latency
+//! histogram, the catalog version and reload counts.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds of the latency histogram, in seconds.
+const BUCKETS: [f64; 10] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0,
+];
+
+#[derive(Default)]
+pub struct Metrics {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    requests: BTreeMap<(String, String, u16), u64>,
+    latency_buckets: [u64; BUCKETS.len()],
+    latency_count: u64,
+    latency_sum: f64,
+}
+
+impl Metrics {
+    pub fn record(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *inner
+            .requests
+            .entry((method.to_string(), route.to_string(), status))
+            .or_default() += 1;
+        for (bucket, bound) in inner.latency_buckets.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *bucket += 1;
+            }
+        }
+        inner.latency_count += 1;
+        inner.latency_sum += seconds;
+    }
+
+    /// The exposition text; `gauges` are extra (name, help, labels, value) lines.
+    pub fn render(&self, gauges: &[(&str, &str, String, f64)]) -> String {
+        let inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut out = String::new();
+        out.push_str(
+            "# HELP typehouse_http_requests_total HTTP requests by method, route and status.\n",
+        );
+        out.push_str("# TYPE typehouse_http_requests_total counter\n");
+        for ((method, route, status), count) in &inner.requests {
+            let _ = writeln!(
+                out,
+                "typehouse_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {count}",
+                escape(method),
+                escape(route)
+            );
+        }
+        out.push_str("# HELP typehouse_http_request_duration_seconds Time to answer a request.\n");
+        out.push_str("# TYPE typehouse_http_request_duration_seconds histogram\n");
+        for (bound, count) in BUCKETS.iter().zip(inner.latency_buckets) {
+            let _ = writeln!(
+                out,
+                "typehouse_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {count}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "typehouse_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}",
+            inner.latency_count
+        );
+        let _ = writeln!(
+            out,
+            "typehouse_http_request_duration_seconds_sum {}",
+            inner.latency_sum
+        );
+        let _ = writeln!(
+            out,
+            "typehouse_http_request_duration_seconds_count {}",
+            inner.latency_count
+        );
+        for (name, help, labels, value) in gauges {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let kind = if name.ends_with("_total") {
+                "counter"
+            } else {
+                "gauge"
+            };
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            let _ = writeln!(out, "{name}{labels} {value}");
+        }
+        out
+    }
+}
+
+/// Label values escape backslash, quote and newline.
+pub fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}

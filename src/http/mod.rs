@@ -1,0 +1,14 @@
+//! The HTTP service (actix-web): the only layer that touches actix. Handlers read an
+//! immutable [`state::Snapshot`] of the catalog, whose answers were serialized at load time.
+
+pub mod body;
+pub mod handlers;
+pub mod metrics;
+pub mod negotiate;
+pub mod problem;
+pub mod reload;
+pub mod routes;
+pub mod startup;
+pub mod state;
+
+pub use startup::{Application, ServeConfig};

@@ -1,0 +1,211 @@
+//! Builds the application: the only way to start the service, for `main` and tests alike.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{Server, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{App, HttpResponse, HttpServer, web};
+
+use super::body::PROBLEM_JSON;
+use super::problem::problem_for_status;
+use super::reload::{self, CatalogSource};
+use super::routes;
+use super::state::AppState;
+use crate::catalog::Catalog;
+
+/// Request bodies larger than this get 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Settings of `typehouse serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub bind: String,
+    pub source: CatalogSource,
+    pub data: PathBuf,
+    pub review_token: Option<String>,
+    /// How often `--types DIR` is polled for changes; `None` disables watching.
+    pub watch_interval: Option<Duration>,
+    /// Worker threads; `None` lets actix choose one per core.
+    pub workers: Option<usize>,
+}
+
+impl ServeConfig {
+    pub fn new(source: CatalogSource) -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            source,
+            data: PathBuf::from("typehouse-data"),
+            review_token: None,
+            watch_interval: Some(Duration::from_secs(1)),
+            workers: None,
+        }
+    }
+}
+
+/// A bound, not yet running service.
+pub struct Application {
+    server: Server,
+    port: u16,
+    pub state: Arc<AppState>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot read the catalog: {0}")]
+    Catalog(std::io::Error),
+    #[error("the catalog has {0} error(s); run `typehouse check` on it")]
+    Invalid(usize, Vec<crate::catalog::Diagnostic>),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+}
+
+impl Application {
+    /// Loads and checks the catalog, precomputes its answers and binds the listener.
+    pub fn build(config: ServeConfig) -> Result<Self, StartError> {
+        let files = config.source.read().map_err(StartError::Catalog)?;
+        let catalog = match Catalog::load(files) {
+            Ok((catalog, _warnings)) => catalog,
+            Err(diagnostics) => {
+                let errors: Vec<_> = diagnostics.into_iter().filter(|d| d.is_error()).collect();
+                return Err(StartError::Invalid(errors.len(), errors));
+            }
+        };
+        let listener = TcpListener::bind(&config.bind).map_err(|source| StartError::Bind {
+            address: config.bind.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind {
+                address: config.bind.clone(),
+                source,
+            })?
+            .port();
+        let state = Arc::new(AppState::new(catalog));
+
+        if let (CatalogSource::Directory(dir), Some(interval)) =
+            (&config.source, config.watch_interval)
+        {
+            reload::watch(Arc::downgrade(&state), dir.clone(), interval);
+        }
+        let data = web::Data::from(state.clone());
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .wrap(ErrorHandlers::new().default_handler(as_problem))
+                .wrap(Compress::default())
+                .wrap(DefaultHeaders::new().add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")))
+                .wrap_fn(|request, service| {
+                    let started = Instant::now();
+                    let method = request.method().to_string();
+                    let route = request.match_pattern().unwrap_or_else(|| "unmatched".into());
+                    let path = request.path().chars().take(200).collect::<String>();
+                    let state = request.app_data::<web::Data<AppState>>().cloned();
+                    let response = actix_web::dev::Service::call(service, request);
+                    async move {
+                        let response = response.await?;
+                        let status = response.status().as_u16();
+                        let elapsed = started.elapsed();
+                        if let Some(state) = state {
+                            state.metrics.record(&method, &route, status, elapsed);
+                        }
+                        tracing::info!(%method, %path, status, micros = elapsed.as_micros() as u64, "request");
+                        Ok(response)
+                    }
+                })
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)
+        .map_err(|source| StartError::Bind { address: config.bind.clone(), source })?
+        .shutdown_timeout(10);
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        let server = server.run();
+        spawn_sighup_listener(Arc::downgrade(&state), config.source.clone());
+        Ok(Self {
+            server,
+            port,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// SIGHUP reloads the catalog from its source, on a thread of its own.
+fn spawn_sighup_listener(state: std::sync::Weak<AppState>, source: CatalogSource) {
+    #[cfg(unix)]
+    actix_web::rt::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; reload by restarting");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            let Some(state) = state.upgrade() else { return };
+            let source = source.clone();
+            tracing::info!("SIGHUP: reloading the catalog");
+            let _ = tokio::task::spawn_blocking(move || reload::reload(&state, &source)).await;
+        }
+    });
+}
+
+/// Errors actix answers by itself (unknown route, payload limits, malformed query strings)
+/// get a problem document too. Our own errors already have one and pass through.
+fn as_problem<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem || response.status().is_redirection() {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let status = response.status();
+    let detail = response
+        .response()
+        .error()
+        .map(|error| error.to_string())
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
+    let (request, old) = response.into_parts();
+    let mut replacement = HttpResponse::build(status);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && name != header::CONTENT_ENCODING
+        {
+            replacement.append_header((name.clone(), value.clone()));
+        }
+    }
+    replacement.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+    let replacement: HttpResponse<BoxBody> = replacement.body(problem_for_status(status, &detail));
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, replacement)
+            .map_into_right_body::<B>()
+            .map_body(|_, body| match body {
+                EitherBody::Left { body } => EitherBody::Left { body },
+                EitherBody::Right { body } => EitherBody::Right { body },
+            }),
+    ))
+}
