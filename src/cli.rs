@@ -11,6 +11,7 @@ use crate::catalog::{Catalog, CatalogFiles, Resolution};
 use crate::http::reload::CatalogSource;
 use crate::http::startup::StartError;
 use crate::http::{Application, ServeConfig};
+use crate::oci::{self, CatalogReference, Credentials, OciError, Remote};
 
 /// Exit code for problems found (check) or an invalid document (validate).
 const EXIT_PROBLEMS: u8 = 1;
@@ -78,6 +79,53 @@ pub enum Command {
         #[arg(long)]
         digest: Option<String>,
     },
+    /// Push the catalog to an OCI registry as an artifact of typehouse's own type
+    /// (`typehouse/catalog`). Exit 1 if the catalog has errors, 2 on usage or registry errors.
+    Publish(PublishArgs),
+    /// Pull a published catalog into a new directory, verifying every blob's digest.
+    /// Exit 1 if the artifact is not a valid catalog or a digest does not match, 2 on usage or
+    /// registry errors.
+    Pull(PullArgs),
+}
+
+/// How to reach a registry: the options `publish`, `pull` and `serve --from` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegistryArgs {
+    /// Talk plain HTTP to the registry instead of TLS (for a registry on loopback).
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Registry user name; the password is read from standard input (--password-stdin).
+    /// Without it, credentials come from the Docker config file ($DOCKER_CONFIG/config.json
+    /// or ~/.docker/config.json), else the registry is used anonymously.
+    #[arg(long, requires = "password_stdin")]
+    pub username: Option<String>,
+    /// Read the registry password from standard input.
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
+}
+
+/// Options of `typehouse publish`.
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    /// Where to push: REGISTRY/REPOSITORY:TAG.
+    pub reference: CatalogReference,
+    /// Catalog directory to publish (default: the built-in catalog).
+    #[arg(long, env = "TYPEHOUSE_TYPES")]
+    pub types: Option<PathBuf>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// Options of `typehouse pull`.
+#[derive(Debug, clap::Args)]
+pub struct PullArgs {
+    /// What to pull: REGISTRY/REPOSITORY:TAG or REGISTRY/REPOSITORY@DIGEST.
+    pub reference: CatalogReference,
+    /// The catalog directory to create; it must not exist or be empty.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 /// Options of `typehouse serve`; each also reads an environment variable.
@@ -95,6 +143,12 @@ pub struct ServeArgs {
     /// Worker threads (default: one per core).
     #[arg(long, env = "TYPEHOUSE_WORKERS")]
     pub workers: Option<usize>,
+    /// Serve a catalog published with `typehouse publish`: REGISTRY/REPOSITORY:TAG. Pulled
+    /// (digests verified) at start and again on SIGHUP.
+    #[arg(long, env = "TYPEHOUSE_FROM", conflicts_with = "types")]
+    pub from: Option<CatalogReference>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -123,13 +177,23 @@ pub fn run(cli: Cli) -> ExitCode {
             };
             run_classify(&file, types.as_deref(), &reference)
         }
+        Command::Publish(args) => run_publish(args),
+        Command::Pull(args) => run_pull(args),
     }
 }
 
 fn run_serve(args: ServeArgs) -> ExitCode {
-    let source = match args.types {
-        Some(dir) => CatalogSource::Directory(dir),
-        None => CatalogSource::Embedded,
+    let source = match (args.types, args.from) {
+        (Some(dir), _) => CatalogSource::Directory(dir),
+        (None, Some(reference)) => match remote(reference, &args.registry) {
+            Ok(remote) => CatalogSource::Oci {
+                reference: remote.reference,
+                plain_http: remote.plain_http,
+                auth: remote.credentials,
+            },
+            Err(code) => return code,
+        },
+        (None, None) => CatalogSource::Embedded,
     };
     let mut config = ServeConfig::new(source);
     config.bind = args.bind;
@@ -277,6 +341,147 @@ fn run_classify(file: &Path, types: Option<&Path>, reference: &Reference) -> Exi
             ExitCode::SUCCESS
         }
         Err(error) => usage_error(&error.to_string()),
+    }
+}
+
+fn run_publish(args: PublishArgs) -> ExitCode {
+    let files = match &args.types {
+        Some(dir) => match CatalogFiles::read_dir(dir) {
+            Ok(files) => files,
+            Err(error) => return usage_error(&format!("cannot read {}: {error}", dir.display())),
+        },
+        None => CatalogFiles::embedded(),
+    };
+    let remote = match remote(args.reference, &args.registry) {
+        Ok(remote) => remote,
+        Err(code) => return code,
+    };
+    match oci::publish(&files, &remote) {
+        Ok(published) => {
+            println!("Pushed {}", remote.reference);
+            println!(
+                "Catalog: {} {} ({} types)",
+                published.config.name, published.config.version, published.config.types
+            );
+            println!("Digest: {}", published.digest);
+            ExitCode::SUCCESS
+        }
+        Err(error) => oci_error(error),
+    }
+}
+
+fn run_pull(args: PullArgs) -> ExitCode {
+    let out = &args.out;
+    let occupied = std::fs::read_dir(out).is_ok_and(|mut entries| entries.next().is_some());
+    if occupied || (out.exists() && !out.is_dir()) {
+        return usage_error(&format!(
+            "{} exists and is not an empty directory; pull into a new one",
+            out.display()
+        ));
+    }
+    let remote = match remote(args.reference, &args.registry) {
+        Ok(remote) => remote,
+        Err(code) => return code,
+    };
+    let pulled = match oci::pull(&remote) {
+        Ok(pulled) => pulled,
+        Err(error) => return oci_error(error),
+    };
+    if let Err(diagnostics) = Catalog::load(pulled.files.clone()) {
+        return oci_error(OciError::InvalidCatalog(
+            diagnostics.into_iter().filter(|d| d.is_error()).collect(),
+        ));
+    }
+    if let Err(error) = write_new_dir(&pulled.files, out) {
+        return usage_error(&format!("cannot write {}: {error}", out.display()));
+    }
+    println!("Pulled {}", remote.reference);
+    println!(
+        "Catalog: {} {} ({} types) in {}",
+        pulled.config.name,
+        pulled.config.version,
+        pulled.config.types,
+        out.display()
+    );
+    println!("Digest: {}", pulled.digest);
+    ExitCode::SUCCESS
+}
+
+/// Writes `files` into a sibling temporary directory, then renames it to `out`, so that a
+/// failed pull leaves no half-written catalog behind.
+fn write_new_dir(files: &CatalogFiles, out: &Path) -> std::io::Result<()> {
+    let parent = match out.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "catalog".into());
+    let staging = parent.join(format!(".{name}.pulling-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    let written = files.write_to(&staging).and_then(|()| {
+        if out.is_dir() {
+            std::fs::remove_dir(out)?; // empty, checked before the pull
+        }
+        std::fs::rename(&staging, out)
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    written
+}
+
+/// The registry to talk to, with credentials from `--username`/`--password-stdin` or the
+/// Docker config file.
+fn remote(reference: CatalogReference, args: &RegistryArgs) -> Result<Remote, ExitCode> {
+    let credentials = match &args.username {
+        Some(username) => {
+            let mut password = String::new();
+            if let Err(error) = std::io::stdin().read_line(&mut password) {
+                return Err(usage_error(&format!(
+                    "cannot read the password from standard input: {error}"
+                )));
+            }
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            if password.is_empty() {
+                return Err(usage_error("--password-stdin read an empty password"));
+            }
+            Credentials::Basic {
+                username: username.clone(),
+                password,
+            }
+        }
+        None => Credentials::from_docker_config(reference.registry())
+            .map_err(|error| usage_error(&error.to_string()))?,
+    };
+    Ok(Remote {
+        reference,
+        plain_http: args.plain_http,
+        credentials,
+    })
+}
+
+fn oci_error(error: OciError) -> ExitCode {
+    match error {
+        OciError::InvalidCatalog(diagnostics) => {
+            for diagnostic in &diagnostics {
+                eprintln!("{diagnostic}");
+            }
+            eprintln!(
+                "typehouse: the catalog has {} error(s); run `typehouse check` on it",
+                diagnostics.len()
+            );
+            ExitCode::from(EXIT_PROBLEMS)
+        }
+        error @ (OciError::Digest { .. }
+        | OciError::Artifact(_)
+        | OciError::BlobTooLarge { .. }) => {
+            eprintln!("typehouse: {error}");
+            ExitCode::from(EXIT_PROBLEMS)
+        }
+        error => usage_error(&error.to_string()),
     }
 }
 

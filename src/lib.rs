@@ -3,6 +3,9 @@
 //! The map of the code, by layer:
 //! - [`catalog`]: the domain. Definitions, media types, versions, loading and checking a
 //!   catalog directory, schema compatibility, classification. Knows nothing of HTTP or storage.
+//! - [`oci`]: the catalog as an OCI artifact: pack and unpack it, push it to and pull it from
+//!   a registry (`publish`, `pull`, `serve --from`). Uses `catalog` and the index document of
+//!   `http::state`, so that the published index is byte for byte the served one.
 //! - [`http`]: the actix-web service: routes, handlers, caching, problem documents.
 //! - [`cli`]: the command line; the only module that knows every other one.
 //!
@@ -11,3 +14,4 @@
 pub mod catalog;
 pub mod cli;
 pub mod http;
+pub mod oci;

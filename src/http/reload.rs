@@ -7,19 +7,42 @@ use std::time::{Duration, SystemTime};
 
 use super::state::{AppState, Snapshot};
 use crate::catalog::{Catalog, CatalogFiles};
+use crate::oci::{self, CatalogReference, Credentials, Remote};
 
 /// Where the served catalog comes from.
 #[derive(Debug, Clone)]
 pub enum CatalogSource {
     Embedded,
     Directory(PathBuf),
+    /// A catalog published with `typehouse publish`, pulled anew on every read (SIGHUP).
+    Oci {
+        reference: CatalogReference,
+        plain_http: bool,
+        auth: Credentials,
+    },
 }
 
 impl CatalogSource {
+    /// Reads the catalog's files. Blocking, also for `Oci` (which pulls on a thread and
+    /// runtime of its own), so it may be called from plain code or a blocking task.
     pub fn read(&self) -> std::io::Result<CatalogFiles> {
         match self {
             Self::Embedded => Ok(CatalogFiles::embedded()),
             Self::Directory(dir) => CatalogFiles::read_dir(dir),
+            Self::Oci {
+                reference,
+                plain_http,
+                auth,
+            } => {
+                let remote = Remote {
+                    reference: reference.clone(),
+                    plain_http: *plain_http,
+                    credentials: auth.clone(),
+                };
+                let pulled = oci::pull(&remote).map_err(std::io::Error::other)?;
+                tracing::info!(%reference, digest = %pulled.digest, version = %pulled.config.version, "catalog pulled");
+                Ok(pulled.files)
+            }
         }
     }
 }
