@@ -1,6 +1,7 @@
 //! `typehouse check`: every rule over a catalog directory, plus, with a base, the rules of
 //! change (immutability, version order, config-schema compatibility).
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use semver::Version;
@@ -65,7 +66,8 @@ pub fn compare_with_base(base: &CatalogFiles, new: &CatalogFiles) -> Vec<Diagnos
         let Some((last, last_path)) = latest_published.get(folder) else {
             continue;
         };
-        if &version <= last {
+        // Precedence, as semver defines it: build metadata does not make a version higher.
+        if version.cmp_precedence(last) != Ordering::Greater {
             diagnostics.push(
                 Diagnostic::error(
                     rules::VERSION_ORDER,

@@ -7,7 +7,8 @@
 //! or an enum or const added; a lower bound raised or an upper bound lowered (`minimum`,
 //! `exclusiveMinimum`, `minLength`, `minItems`, `minProperties`, `maximum`, `exclusiveMaximum`,
 //! `maxLength`, `maxItems`, `maxProperties`), or a bound added; a `pattern` or `format` added or
-//! changed. `$ref` targets are not followed: compare the schemas they point at directly.
+//! changed. A new optional property is not breaking where additional properties were open.
+//! `$ref` targets are not followed: compare the schemas they point at directly.
 
 use serde_json::{Map, Value};
 
@@ -120,16 +121,14 @@ fn compare(old: &Value, new: &Value, at: &str, changes: &mut Vec<BreakingChange>
             None => {}
         }
     }
-    // A property the old schema left open may now be constrained.
-    if let Some(Value::Object(_)) | None = old.get("additionalProperties") {
-        let old_additional = old
-            .get("additionalProperties")
-            .cloned()
-            .unwrap_or(Value::Bool(true));
+    // A new property that the old schema constrained through an object-valued
+    // `additionalProperties` may now be constrained further. Where additional properties were
+    // open, a new (optional) property is an addition, not a break.
+    if let Some(old_additional @ Value::Object(_)) = old.get("additionalProperties") {
         for (name, new_schema) in new_props {
             if !old_props.contains_key(name) {
                 compare(
-                    &old_additional,
+                    old_additional,
                     new_schema,
                     &format!("{at}/properties/{name}"),
                     changes,

@@ -127,10 +127,15 @@ fn walk(dir: &Path, prefix: &str, files: &mut CatalogFiles) -> io::Result<()> {
             files.files.insert(relative, content);
         } else {
             // Symlinks could point outside the catalog; they are reported, never followed.
-            files.files.insert(
-                relative,
-                FileContent::Unreadable("symbolic links are not followed".into()),
-            );
+            // Other special files (FIFOs, sockets, devices) are never opened.
+            let reason = if file_type.is_symlink() {
+                "symbolic links are not followed"
+            } else {
+                "not a regular file"
+            };
+            files
+                .files
+                .insert(relative, FileContent::Unreadable(reason.into()));
         }
     }
     Ok(())

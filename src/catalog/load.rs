@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::definition::{Definition, PLACEHOLDERS, SchemaSource, Status, placeholders};
 use super::diagnostic::Diagnostic;
 use super::files::{CatalogFiles, FileContent, MAX_FILE_BYTES};
-use super::locate::Locations;
+use super::locate::{Locations, first_duplicate_key};
 use super::media_type::MediaType;
 use super::schema::{ConfigSchema, definition_validator};
 use super::type_id::TypeId;
@@ -45,6 +45,8 @@ pub fn load(files: &CatalogFiles) -> Loaded {
 
     let meta = load_meta(files, &mut diagnostics);
     match files.bytes(DEFINITION_SCHEMA_FILE) {
+        // Present but too large or unreadable: reported with the other files.
+        None if files.get(DEFINITION_SCHEMA_FILE).is_some() => {}
         None => diagnostics.push(Diagnostic::error(
             rules::CATALOG_FILE,
             DEFINITION_SCHEMA_FILE,
@@ -105,19 +107,43 @@ pub fn load(files: &CatalogFiles) -> Loaded {
 
 fn load_meta(files: &CatalogFiles, diagnostics: &mut Vec<Diagnostic>) -> Option<CatalogMeta> {
     let Some(bytes) = files.bytes(CATALOG_FILE) else {
+        // Present but too large or unreadable: reported with the other files.
+        if files.get(CATALOG_FILE).is_none() {
+            diagnostics.push(Diagnostic::error(
+                rules::CATALOG_FILE,
+                CATALOG_FILE,
+                "missing: the catalog root must hold catalog.yaml with name, version, description and homepage",
+            ));
+        }
+        return None;
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
         diagnostics.push(Diagnostic::error(
             rules::CATALOG_FILE,
             CATALOG_FILE,
-            "missing: the catalog root must hold catalog.yaml with name, version, description and homepage",
+            "not valid UTF-8",
         ));
         return None;
     };
-    let text = std::str::from_utf8(bytes).ok()?;
+    if let Some((key, line, column)) = first_duplicate_key(text) {
+        diagnostics.push(
+            Diagnostic::error(
+                rules::CATALOG_FILE,
+                CATALOG_FILE,
+                duplicate_key_message(&key),
+            )
+            .at_line(line, Some(column)),
+        );
+        return None;
+    }
     match serde_yaml::from_str::<CatalogMeta>(text) {
         Ok(meta) => Some(meta),
         Err(error) => {
-            let mut diagnostic =
-                Diagnostic::error(rules::CATALOG_FILE, CATALOG_FILE, error.to_string());
+            let mut diagnostic = Diagnostic::error(
+                rules::CATALOG_FILE,
+                CATALOG_FILE,
+                yaml_error_message(&error),
+            );
             if let Some(location) = error.location() {
                 diagnostic = diagnostic.at_line(location.line(), Some(location.column()));
             }
@@ -378,6 +404,22 @@ fn parse_version_file(
 
     check_file_name(path, file_name, &definition, diagnostics);
     check_semantics(path, &definition, diagnostics);
+    if let Some(icon) = &definition.icon {
+        if context
+            .files
+            .get(&format!("{}/{icon}", context.folder))
+            .is_none()
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::RELATIVE_PATH,
+                    path,
+                    format!("icon `{icon}` does not exist in {}", context.folder),
+                )
+                .at("/icon"),
+            );
+        }
+    }
     let config_schema = compile_config_schema(path, context, &definition, diagnostics);
     Some(ParsedVersion {
         id: context.id.clone(),
@@ -387,8 +429,9 @@ fn parse_version_file(
     })
 }
 
-/// Parses YAML into JSON values. serde_yaml bounds nesting and alias expansion and rejects
-/// duplicate keys, which is what makes it safe on hostile input.
+/// Parses YAML into JSON values. serde_yaml bounds nesting and alias expansion, which is what
+/// makes it safe on hostile input; duplicate keys, which it would let the last one win, are
+/// refused here with their line.
 pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>, Option<usize>)> {
     if text.len() > MAX_FILE_BYTES {
         return Err((
@@ -400,14 +443,37 @@ pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>, Option<us
             None,
         ));
     }
-    serde_yaml::from_str::<Value>(text).map_err(|error| {
+    let value = serde_yaml::from_str::<Value>(text).map_err(|error| {
         let location = error.location();
         (
-            error.to_string(),
+            yaml_error_message(&error),
             location.as_ref().map(|l| l.line()),
             location.as_ref().map(|l| l.column()),
         )
-    })
+    })?;
+    match first_duplicate_key(text) {
+        Some((key, line, column)) => Err((duplicate_key_message(&key), Some(line), Some(column))),
+        None => Ok(value),
+    }
+}
+
+/// serde_yaml's message, with what its safety limits mean.
+fn yaml_error_message(error: &serde_yaml::Error) -> String {
+    let message = error.to_string();
+    if message.starts_with("repetition limit exceeded") {
+        format!("{message}: its aliases expand to too much data")
+    } else if message.starts_with("recursion limit exceeded") {
+        format!("{message}: the document is nested too deeply")
+    } else {
+        message
+    }
+}
+
+fn duplicate_key_message(key: &str) -> String {
+    format!(
+        "duplicate key `{}`: each key may appear once in a mapping",
+        key.chars().take(80).collect::<String>()
+    )
 }
 
 fn schema_message(error: &jsonschema::ValidationError<'_>) -> String {

@@ -1,9 +1,10 @@
-//! Finds where a JSON pointer lands in a YAML or JSON document, so diagnostics carry a line.
+//! Positions in YAML and JSON text: where a JSON pointer lands, and where a mapping repeats a
+//! key, so that diagnostics carry a line.
 //!
 //! serde_yaml gives values without positions; this walks the same text with an event parser
 //! that reports spans. It runs only for files that have something to report.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser};
 
@@ -92,6 +93,66 @@ impl Locations {
     }
 }
 
+/// The first key that repeats an earlier key of the same mapping: the key, line and column.
+///
+/// serde_yaml keeps the last of two equal keys when it fills a JSON value, so a definition
+/// could say two things at once; this walk finds the repeat with its position.
+pub fn first_duplicate_key(text: &str) -> Option<(String, usize, usize)> {
+    enum Node {
+        Mapping {
+            keys: HashSet<String>,
+            expecting_key: bool,
+        },
+        Sequence,
+    }
+    /// A node starts in the parent: in a mapping, keys and values alternate.
+    fn advance(stack: &mut [Node]) {
+        if let Some(Node::Mapping { expecting_key, .. }) = stack.last_mut() {
+            *expecting_key = !*expecting_key;
+        }
+    }
+    let mut stack: Vec<Node> = Vec::new();
+    for (count, item) in Parser::new_from_str(text).enumerate() {
+        let Ok((event, span)) = item else {
+            return None;
+        };
+        if count > MAX_EVENTS {
+            return None;
+        }
+        match event {
+            Event::Scalar(value, ..) => {
+                if let Some(Node::Mapping {
+                    keys,
+                    expecting_key: true,
+                }) = stack.last_mut()
+                {
+                    if !keys.insert(value.to_string()) {
+                        return Some((value.into_owned(), span.start.line(), span.start.col() + 1));
+                    }
+                }
+                advance(&mut stack);
+            }
+            Event::Alias(_) => advance(&mut stack),
+            Event::MappingStart(..) => {
+                advance(&mut stack);
+                stack.push(Node::Mapping {
+                    keys: HashSet::new(),
+                    expecting_key: true,
+                });
+            }
+            Event::SequenceStart(..) => {
+                advance(&mut stack);
+                stack.push(Node::Sequence);
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The pointer of the value about to be read, advancing the parent's cursor.
 fn value_path(stack: &mut [Frame]) -> String {
     match stack.last_mut() {
@@ -126,6 +187,24 @@ mod tests {
         assert_eq!(locations.find("/layers/1/mediaType"), Some((6, 5)));
         assert_eq!(locations.find("/layers/1/title"), Some((7, 5)));
         assert_eq!(locations.find("/config/mediaType"), Some((8, 10)));
+    }
+
+    #[test]
+    fn finds_the_first_repeated_key_of_a_mapping() {
+        assert_eq!(first_duplicate_key(DOC), None);
+        assert_eq!(
+            first_duplicate_key("a: 1\nb:\n  c: 1\n  \"c\": 2\n"),
+            Some(("c".into(), 4, 3))
+        );
+        // Equal keys in different mappings, and values equal to keys, are fine.
+        assert_eq!(
+            first_duplicate_key("a: a\nl:\n  - {a: 1}\n  - {a: 2}\n"),
+            None
+        );
+        assert_eq!(
+            first_duplicate_key("? [k]\n: v\nk: 1\nk: 2\n"),
+            Some(("k".into(), 4, 1))
+        );
     }
 
     #[test]

@@ -130,7 +130,8 @@ mod tests {
         fn well_formed_ids_parse(vendor in "[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}", name in "[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}") {
             prop_assume!(!REGISTERED_TOP_LEVEL.contains(&vendor.as_str()));
             let id = format!("{vendor}/{name}");
-            prop_assert_eq!(TypeId::parse(&id).unwrap().as_str(), id.as_str());
+            let parsed = TypeId::parse(&id).unwrap();
+            prop_assert_eq!(parsed.as_str(), id.as_str());
         }
     }
 }

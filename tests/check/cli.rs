@@ -1,0 +1,334 @@
+//! The `typehouse` binary: exit codes, output formats and help.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use typehouse::catalog::rules;
+
+use crate::helpers::*;
+
+fn typehouse(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_typehouse"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("TYPEHOUSE_TYPES")
+        .output()
+        .expect("typehouse runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn describe(output: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A fixture with one error (the widget's version) and nothing else.
+fn with_one_error() -> (Fixture, String) {
+    let fixture = Fixture::valid();
+    let text = fixture.edit(WIDGET_PATH, "version: 1.0.0", "version: 1.0.1");
+    (fixture, text)
+}
+
+/// A fixture whose only finding is a warning.
+fn with_one_warning() -> Fixture {
+    let fixture = Fixture::valid();
+    fixture.write("acme/widget/notes.txt", "x");
+    fixture
+}
+
+#[test]
+fn check_exits_0_on_a_clean_catalog() {
+    let fixture = Fixture::valid();
+    let output = typehouse(&["check", "."], fixture.path());
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("0 error(s), 0 warning(s)"),
+        "{}",
+        describe(&output)
+    );
+}
+
+#[test]
+fn check_reads_types_in_the_current_directory_by_default() {
+    let fixture = Fixture::empty();
+    Fixture::valid()
+        .files()
+        .write_to(&fixture.path().join("types"))
+        .unwrap();
+    let output = typehouse(&["check"], fixture.path());
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}
+
+#[test]
+fn check_exits_1_and_prints_file_line_column_and_rule_on_an_error() {
+    let (fixture, text) = with_one_error();
+    let output = typehouse(&["check", "catalog/"], parent_with(&fixture).path());
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let expected = format!(
+        "catalog/{WIDGET_PATH}:{}:1: error[{}]:",
+        line_of(&text, "version:"),
+        rules::VERSION_FILENAME
+    );
+    assert!(stdout(&output).contains(&expected), "{}", describe(&output));
+    assert!(stdout(&output).contains("1 error(s), 0 warning(s)"));
+}
+
+#[test]
+fn check_exits_0_on_warnings_and_1_with_deny_warnings() {
+    let fixture = with_one_warning();
+    let dir = fixture.path().to_str().unwrap();
+    let allowed = typehouse(&["check", dir], fixture.path());
+    assert_eq!(allowed.status.code(), Some(0), "{}", describe(&allowed));
+    assert!(stdout(&allowed).contains(&format!("warning[{}]", rules::LAYOUT)));
+
+    let denied = typehouse(&["check", dir, "--deny-warnings"], fixture.path());
+    assert_eq!(denied.status.code(), Some(1), "{}", describe(&denied));
+}
+
+#[test]
+fn check_with_deny_warnings_exits_0_on_a_clean_catalog() {
+    let fixture = Fixture::valid();
+    let output = typehouse(&["check", ".", "--deny-warnings"], fixture.path());
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}
+
+#[test]
+fn check_exits_2_when_the_directory_does_not_exist() {
+    let fixture = Fixture::empty();
+    let output = typehouse(&["check", "no-such-dir"], fixture.path());
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-dir"));
+}
+
+#[test]
+fn check_exits_2_when_the_directory_is_a_file() {
+    let fixture = Fixture::valid();
+    let output = typehouse(&["check", "catalog.yaml"], fixture.path());
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+}
+
+#[test]
+fn check_exits_2_when_the_base_does_not_exist() {
+    let fixture = Fixture::valid();
+    let output = typehouse(&["check", ".", "--base", "no-such-base"], fixture.path());
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+}
+
+#[test]
+fn check_exits_2_on_an_unknown_format_or_option() {
+    let fixture = Fixture::valid();
+    for args in [
+        &["check", ".", "--format", "xml"][..],
+        &["check", ".", "--no-such-option"][..],
+    ] {
+        let output = typehouse(args, fixture.path());
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            describe(&output)
+        );
+    }
+}
+
+#[test]
+fn check_with_base_exits_1_when_a_published_file_changed() {
+    let base = Fixture::valid();
+    let head = base.copy();
+    let text = head.edit(GADGET_PATH, "name: Gadget", "name: Gadget II");
+    let output = typehouse(
+        &["check", ".", "--base", base.path().to_str().unwrap()],
+        head.path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let expected = format!(
+        "./{GADGET_PATH}:{}: error[{}]",
+        line_of(&text, "name:"),
+        rules::PUBLISHED_MODIFIED
+    );
+    assert!(stdout(&output).contains(&expected), "{}", describe(&output));
+}
+
+#[test]
+fn check_with_an_unchanged_base_exits_0() {
+    let base = Fixture::valid();
+    let head = base.copy();
+    let output = typehouse(
+        &["check", ".", "--base", base.path().to_str().unwrap()],
+        head.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}
+
+#[test]
+fn json_output_parses_and_carries_rule_file_line_and_column() {
+    let (fixture, text) = with_one_error();
+    fixture.write("acme/widget/notes.txt", "x");
+    let output = typehouse(
+        &["check", "catalog", "--format", "json"],
+        parent_with(&fixture).path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("the output is JSON");
+    assert_eq!(report["errors"], 1, "{report:#}");
+    assert_eq!(report["warnings"], 1, "{report:#}");
+    let diagnostics = report["diagnostics"].as_array().expect("a list");
+    let error = diagnostics
+        .iter()
+        .find(|d| d["severity"] == "error")
+        .expect("the error");
+    assert_eq!(error["rule"], rules::VERSION_FILENAME);
+    assert_eq!(error["file"], format!("catalog/{WIDGET_PATH}"));
+    assert_eq!(error["line"], line_of(&text, "version:"));
+    assert_eq!(error["column"], 1);
+    assert_eq!(error["pointer"], "/version");
+    assert!(error["message"].as_str().unwrap().contains("1.0.1"));
+    let warning = diagnostics
+        .iter()
+        .find(|d| d["severity"] == "warning")
+        .expect("the warning");
+    assert_eq!(warning["rule"], rules::LAYOUT);
+    assert!(warning.get("line").is_none(), "{warning:#}");
+}
+
+#[test]
+fn json_output_of_a_clean_catalog_is_an_empty_report() {
+    let fixture = Fixture::valid();
+    let output = typehouse(&["check", ".", "--format", "json"], fixture.path());
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("the output is JSON");
+    assert_eq!(
+        report,
+        serde_json::json!({"errors": 0, "warnings": 0, "diagnostics": []})
+    );
+}
+
+#[test]
+fn github_output_is_one_annotation_per_problem() {
+    let (fixture, text) = with_one_error();
+    fixture.edit(
+        GADGET_PATH,
+        "spec: https://example.com/spec/gadget",
+        "spec: http://example.com/spec/gadget",
+    );
+    fixture.write("acme/widget/notes.txt", "x");
+    let output = typehouse(
+        &["check", "catalog", "--format", "github"],
+        parent_with(&fixture).path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let out = stdout(&output);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    let expected = format!(
+        "::error file=catalog/{WIDGET_PATH},line={},col=1,title={}::",
+        line_of(&text, "version:"),
+        rules::VERSION_FILENAME
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with(&expected)),
+        "{expected}\n{out}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("::error file=catalog/{GADGET_PATH},line="))),
+        "{out}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "::warning file=catalog/acme/widget/notes.txt,title={}::",
+            rules::LAYOUT
+        ))),
+        "{out}"
+    );
+    for line in &lines {
+        assert!(
+            line.starts_with("::error file=") || line.starts_with("::warning file="),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn github_output_escapes_newlines_in_messages() {
+    let fixture = Fixture::valid();
+    // serde_yaml messages span lines; a GitHub annotation must stay on one.
+    fixture.write(GADGET_PATH, "a: [1\n");
+    let output = typehouse(&["check", ".", "--format", "github"], fixture.path());
+    let out = stdout(&output);
+    for line in out.lines() {
+        assert!(line.starts_with("::"), "{out}");
+    }
+}
+
+#[test]
+fn the_top_level_help_and_version_exit_0() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for flag in ["--help", "--version"] {
+        let output = typehouse(&[flag], here);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{flag}: {}",
+            describe(&output)
+        );
+    }
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let top = stdout(&typehouse(&["--help"], here));
+    let commands: Vec<String> = top
+        .lines()
+        .skip_while(|line| !line.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(String::from)
+        .collect();
+    for expected in ["check", "validate", "classify"] {
+        assert!(
+            commands.iter().any(|c| c == expected),
+            "{expected} missing:\n{top}"
+        );
+    }
+    for command in &commands {
+        let output = typehouse(&[command, "--help"], here);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{command}: {}",
+            describe(&output)
+        );
+        let help = stdout(&output);
+        assert!(help.contains("Usage: typehouse"), "{command}: {help}");
+    }
+    let check = stdout(&typehouse(&["check", "--help"], here));
+    for option in ["--base", "--format", "--deny-warnings", "[DIR]"] {
+        assert!(check.contains(option), "{option} missing:\n{check}");
+    }
+    for format in ["human", "json", "github"] {
+        assert!(check.contains(format), "{format} missing:\n{check}");
+    }
+}
+
+/// A temporary directory holding a copy of the fixture as `catalog/`, to see paths in output.
+fn parent_with(fixture: &Fixture) -> tempfile::TempDir {
+    let parent = tempfile::tempdir().expect("a temporary directory");
+    fixture
+        .files()
+        .write_to(&parent.path().join("catalog"))
+        .expect("the copy is written");
+    parent
+}

@@ -1,0 +1,9 @@
+//! Integration tests of `typehouse check`: each rule broken by a fixture, `--base`, hostile
+//! input, the binary's exit codes and output formats, and the shipped catalog.
+
+mod bad_input;
+mod base;
+mod cli;
+mod helpers;
+mod rules;
+mod shipped;
