@@ -30,16 +30,15 @@ fn client(remote: &Remote) -> Client {
 
 fn registry_error(remote: &Remote, error: OciDistributionError) -> OciError {
     let reference = remote.reference.to_string();
+    let status = match &error {
+        OciDistributionError::RequestError(e) => e.status().map(|s| s.as_u16()),
+        OciDistributionError::ServerError { code, .. } => Some(*code),
+        _ => None,
+    };
     let message = match error {
+        _ if matches!(status, Some(401 | 403)) => unauthorized(remote),
         OciDistributionError::UnauthorizedError { .. }
-        | OciDistributionError::AuthenticationFailure(_) => {
-            if remote.credentials.is_anonymous() {
-                "not authorized: log in with `docker login` or pass --username and --password-stdin"
-                    .to_string()
-            } else {
-                "not authorized with the given credentials".to_string()
-            }
-        }
+        | OciDistributionError::AuthenticationFailure(_) => unauthorized(remote),
         OciDistributionError::DigestError(DigestError::VerificationError { expected, actual }) => {
             format!("digest mismatch: expected {expected}, got {actual}")
         }
@@ -47,6 +46,15 @@ fn registry_error(remote: &Remote, error: OciDistributionError) -> OciError {
         other => other.to_string(),
     };
     OciError::Registry { reference, message }
+}
+
+fn unauthorized(remote: &Remote) -> String {
+    if remote.credentials.is_anonymous() {
+        "not authorized: log in with `docker login` or pass --username and --password-stdin"
+            .to_string()
+    } else {
+        "not authorized with the given credentials".to_string()
+    }
 }
 
 /// Pushes every blob the registry lacks, then the manifest; returns the manifest digest.
@@ -153,10 +161,18 @@ async fn fetch(
         .map_err(|e| registry_error(remote, e))?;
     let mut bytes = Vec::with_capacity(descriptor.size as usize);
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| OciError::Registry {
-            reference: remote.reference.to_string(),
-            message: format!("reading blob {}: {e}", descriptor.digest),
-        })?;
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            // oci-client checks the digest at the end of the stream; the check below reports
+            // a mismatch with the sizes, for every blob alike.
+            Err(e) if e.get_ref().is_some_and(|inner| inner.is::<DigestError>()) => break,
+            Err(e) => {
+                return Err(OciError::Registry {
+                    reference: remote.reference.to_string(),
+                    message: format!("reading blob {}: {e}", descriptor.digest),
+                });
+            }
+        };
         bytes.extend_from_slice(&chunk);
         if bytes.len() as u64 > descriptor.size {
             break; // longer than declared: the check below reports it

@@ -1,0 +1,11 @@
+//! End to end against a real OCI registry and real clients: the CNCF distribution registry
+//! (Debian's `docker-registry`, started by each test on loopback), skopeo and the ORAS Python
+//! library push real artifacts; typehouse classifies what the registry serves back, and
+//! publishes, pulls and serves its own catalog through the registry.
+//!
+//! Needs `docker-registry`, `skopeo` and `python3` with `oras` on the PATH: `scripts/test`
+//! installs them.
+
+mod catalog;
+mod clients;
+mod helpers;
