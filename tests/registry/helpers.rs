@@ -68,13 +68,31 @@ impl Registry {
     }
 
     async fn launch(with_auth: bool) -> Self {
+        // A free port can be taken by another test between the probe and the registry's bind:
+        // then the registry exits and the next attempt takes another port.
+        for attempt in 1..=3 {
+            let mut registry = Self::spawn(with_auth);
+            match registry.wait_until_ready(with_auth).await {
+                Ok(()) => return registry,
+                Err(log) if attempt == 3 => {
+                    panic!("the registry did not come up on {}:\n{log}", registry.host)
+                }
+                Err(_) => {
+                    let _ = registry.child.kill();
+                    let _ = registry.child.wait();
+                }
+            }
+        }
+        unreachable!("the last attempt returns or panics")
+    }
+
+    fn spawn(with_auth: bool) -> Self {
         let dir = TempDir::new().expect("a temporary directory");
         let storage = dir.path().join("storage");
-        let port = free_port();
-        let host = format!("127.0.0.1:{port}");
+        let host = format!("127.0.0.1:{}", free_port());
         // distribution 2.8 stores any layer and artifact media type as long as the blobs
-        // exist; `storage.delete` lets tests remove content; no cache, so a blob changed on
-        // disk is served as it is.
+        // exist, so it needs no validation settings; `storage.delete` lets clients delete
+        // content; no blob cache, so a blob changed on disk is served as it is.
         let mut config = format!(
             "version: 0.1\n\
              log:\n  level: warn\n  accesslog:\n    disabled: true\n\
@@ -102,30 +120,32 @@ impl Registry {
             .unwrap_or_else(|e| {
                 panic!("cannot start `{REGISTRY_BINARY}` (Debian package docker-registry; scripts/test installs it): {e}")
             });
-        let registry = Self {
+        Self {
             child,
             host,
             storage,
             client: reqwest::Client::new(),
             dir,
-        };
-        registry.wait_until_ready(with_auth).await;
-        registry
+        }
     }
 
-    async fn wait_until_ready(&self, with_auth: bool) {
+    /// Waits until `/v2/` answers (401 where auth is on); the registry's log if it never does.
+    async fn wait_until_ready(&mut self, with_auth: bool) -> Result<(), String> {
         let expected = if with_auth { 401 } else { 200 };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok(response) = self.client.get(self.url("/v2/")).send().await
                 && response.status().as_u16() == expected
+                && matches!(self.child.try_wait(), Ok(None))
             {
-                return;
+                return Ok(());
             }
-            if Instant::now() > deadline {
-                let log = std::fs::read_to_string(self.dir.path().join("registry.log"))
-                    .unwrap_or_default();
-                panic!("the registry did not come up on {}:\n{log}", self.host);
+            let exited = matches!(self.child.try_wait(), Ok(Some(_)));
+            if exited || Instant::now() > deadline {
+                return Err(
+                    std::fs::read_to_string(self.dir.path().join("registry.log"))
+                        .unwrap_or_default(),
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
