@@ -10,9 +10,6 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 
-/// Bodies smaller than this are not worth compressing.
-const GZIP_THRESHOLD: usize = 1024;
-
 pub const JSON: &str = "application/json";
 pub const SCHEMA_JSON: &str = "application/schema+json";
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -50,7 +47,9 @@ impl CachePolicy {
 impl Body {
     pub fn new(bytes: Vec<u8>, content_type: &'static str) -> Self {
         let etag = strong_etag(&bytes);
-        let gzip = (bytes.len() >= GZIP_THRESHOLD).then(|| Bytes::from(gzip(&bytes)));
+        // Small bodies too: the `Compress` middleware would otherwise gzip them on the fly, on
+        // every request, under the identity's strong ETag.
+        let gzip = Some(Bytes::from(gzip(&bytes)));
         Self {
             bytes: Bytes::from(bytes),
             gzip,

@@ -113,8 +113,9 @@ pub fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
 
 /// Polls `dir` and reloads when anything under it changes, until the state is dropped.
 pub fn watch(state: std::sync::Weak<AppState>, dir: PathBuf, interval: Duration) {
+    // Taken now, not on the thread: a change made before the thread first runs must count.
+    let mut last = fingerprint(&dir);
     std::thread::spawn(move || {
-        let mut last = fingerprint(&dir);
         loop {
             std::thread::sleep(interval);
             let Some(state) = state.upgrade() else { return };

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Server, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -199,6 +200,11 @@ fn as_problem<B: MessageBody + 'static>(
         }
     }
     replacement.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        // The rest of the body is never read, so the connection cannot be reused: say so, or
+        // a client's next request on it fails.
+        replacement.force_close();
+    }
     let replacement: HttpResponse<BoxBody> = replacement.body(problem_for_status(status, &detail));
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(request, replacement)

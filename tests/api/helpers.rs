@@ -1,0 +1,296 @@
+//! `TestApp`: the real service started the way `main` starts it (port 0, temporary data dir),
+//! a plain HTTP client, fixture catalogs in temporary directories, and problem assertions.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::Value;
+use tempfile::TempDir;
+use typehouse::http::reload::CatalogSource;
+use typehouse::http::state::AppState;
+use typehouse::http::{Application, ServeConfig};
+
+/// A running service and a client that talks to it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: Arc<AppState>,
+    pub source: CatalogSource,
+    catalog: Option<TestCatalog>,
+    /// Kept so the directory lives as long as the app.
+    _data: TempDir,
+}
+
+impl TestApp {
+    /// The service over the catalog built into the binary.
+    pub async fn spawn() -> Self {
+        Self::start(CatalogSource::Embedded, None, None).await
+    }
+
+    /// The service over a catalog directory, not watched (reloads are triggered by hand).
+    pub async fn spawn_with(catalog: TestCatalog) -> Self {
+        let source = CatalogSource::Directory(catalog.path().to_path_buf());
+        Self::start(source, None, Some(catalog)).await
+    }
+
+    /// The service over a catalog directory that it polls for changes every `interval`.
+    pub async fn spawn_watching(catalog: TestCatalog, interval: Duration) -> Self {
+        let source = CatalogSource::Directory(catalog.path().to_path_buf());
+        Self::start(source, Some(interval), Some(catalog)).await
+    }
+
+    async fn start(
+        source: CatalogSource,
+        watch_interval: Option<Duration>,
+        catalog: Option<TestCatalog>,
+    ) -> Self {
+        let data = TempDir::new().expect("a temporary data directory");
+        let config = ServeConfig {
+            bind: "127.0.0.1:0".into(),
+            source: source.clone(),
+            data: data.path().to_path_buf(),
+            review_token: None,
+            watch_interval,
+            workers: Some(1),
+        };
+        let application = Application::build(config).expect("the application starts");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        let state = application.state.clone();
+        actix_web::rt::spawn(application.run_until_stopped());
+        Self {
+            address,
+            client: client(),
+            state,
+            source,
+            catalog,
+            _data: data,
+        }
+    }
+
+    /// The catalog directory the app serves; only for apps started over one.
+    pub fn catalog(&self) -> &TestCatalog {
+        self.catalog
+            .as_ref()
+            .expect("the app serves a catalog directory")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path)
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+
+    /// A GET that must answer 200 with JSON; returns the document.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.expect("a JSON body")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+
+    /// Classifies `body` and returns the answer, which must be a 200.
+    pub async fn classify(&self, body: &Value) -> Value {
+        self.classify_at("/classify", body).await
+    }
+
+    pub async fn classify_at(&self, path: &str, body: &Value) -> Value {
+        let response = self.post_json(path, body).await;
+        assert_eq!(response.status(), StatusCode::OK, "POST {path}");
+        response.json().await.expect("a JSON body")
+    }
+
+    /// Reloads the catalog from its source off the async runtime, as SIGHUP does.
+    pub async fn reload(&self) -> bool {
+        let state = self.state.clone();
+        let source = self.source.clone();
+        tokio::task::spawn_blocking(move || typehouse::http::reload::reload(&state, &source))
+            .await
+            .expect("the reload finishes")
+    }
+}
+
+/// No automatic redirects (the tests look at 308s), no transparent decompression.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("a client")
+}
+
+/// Asserts that `response` is a problem document with `status` and returns it.
+pub async fn assert_problem(response: Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    assert_content_type(response.headers(), "application/problem+json");
+    let problem: Value = response.json().await.expect("a JSON problem document");
+    assert_eq!(problem["status"], status.as_u16(), "{problem}");
+    for field in ["type", "title", "detail"] {
+        let text = problem[field].as_str().unwrap_or_default();
+        assert!(!text.is_empty(), "`{field}` is missing in {problem}");
+    }
+    problem
+}
+
+pub fn assert_content_type(headers: &HeaderMap, expected: &str) {
+    let actual = header(headers, CONTENT_TYPE.as_str()).unwrap_or_default();
+    assert!(
+        actual.split(';').next() == Some(expected),
+        "content type `{actual}`, expected `{expected}`"
+    );
+}
+
+pub fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Polls `check` until it holds or `limit` passes; returns whether it held.
+pub async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if check().await {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// The crate's own catalog directory.
+pub fn shipped_types() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("types")
+}
+
+/// A copy of the shipped catalog in a temporary directory, to change freely.
+pub struct TestCatalog {
+    dir: TempDir,
+}
+
+impl TestCatalog {
+    pub fn copy_of_shipped() -> Self {
+        let dir = TempDir::new().expect("a temporary catalog directory");
+        copy_dir(&shipped_types(), dir.path());
+        Self { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `contents` to `relative` inside the catalog, creating folders.
+    pub fn write(&self, relative: &str, contents: &str) {
+        let path = self.dir.path().join(relative);
+        std::fs::create_dir_all(path.parent().expect("a parent folder"))
+            .expect("the folder is created");
+        std::fs::write(&path, contents).expect("the file is written");
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(relative)).expect("the file is read")
+    }
+
+    pub fn remove(&self, relative: &str) {
+        std::fs::remove_file(self.dir.path().join(relative)).expect("the file is removed");
+    }
+
+    /// Adds a version of a shipped type: its 1.0.0 file with another version number.
+    pub fn add_version(&self, id: &str, version: &str) -> &Self {
+        let original = self.read(&format!("{id}/1.0.0.yaml"));
+        let changed = original.replacen("version: 1.0.0", &format!("version: {version}"), 1);
+        assert_ne!(
+            original, changed,
+            "{id}/1.0.0.yaml has a `version: 1.0.0` line"
+        );
+        self.write(&format!("{id}/{version}.yaml"), &changed);
+        self
+    }
+
+    /// Adds the deprecated `acme/old-widget`, replaced by `cncf/helm-chart`.
+    pub fn with_deprecated_type(self) -> Self {
+        self.write("acme/old-widget/1.0.0.yaml", OLD_WIDGET);
+        self
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("the folder is created");
+    for entry in std::fs::read_dir(from).expect("the folder is read") {
+        let entry = entry.expect("a folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("the file is copied");
+        }
+    }
+}
+
+/// A deprecated type with a successor and a sunset date.
+pub const OLD_WIDGET: &str = "\
+version: 1.0.0
+name: Old widget
+summary: A widget format replaced by Helm charts, for tests
+status: deprecated
+deprecatedBy: cncf/helm-chart
+sunset: 2030-06-30
+artifactType: application/vnd.acme.old-widget.v1+json
+layers:
+  - mediaType: application/vnd.acme.old-widget.layer.v1.tar
+    title: Widget archive
+links:
+  spec: https://example.com/spec/old-widget
+owners:
+  - name: Acme
+    url: https://example.com
+";
+
+/// A small active type with an inline config schema.
+pub const WIDGET: &str = "\
+version: 1.0.0
+name: Widget
+summary: A widget bundle, for tests
+status: active
+artifactType: application/vnd.acme.widget.v1+json
+config:
+  mediaType: application/vnd.acme.widget.config.v1+json
+  schema:
+    type: object
+    required: [name]
+    properties:
+      name: {type: string}
+  examples:
+    - {name: demo}
+layers:
+  - mediaType: application/vnd.acme.widget.layer.v1.tar+gzip
+    title: Widget archive
+    required: true
+links:
+  spec: https://example.com/spec/widget
+owners:
+  - name: Acme
+    url: https://example.com
+";

@@ -1,0 +1,10 @@
+//! Integration tests of the HTTP API: each test starts the real service on port 0 and talks
+//! to it over HTTP. One binary, one file per area.
+
+mod caching;
+mod classify;
+mod errors;
+mod helpers;
+mod meta;
+mod reload;
+mod types;
