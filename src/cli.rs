@@ -79,6 +79,11 @@ pub enum Command {
         #[arg(long)]
         digest: Option<String>,
     },
+    /// Work with the submissions stored in a data directory.
+    Submissions {
+        #[command(subcommand)]
+        command: SubmissionsCommand,
+    },
     /// Push the catalog to an OCI registry as an artifact of typehouse's own type
     /// (`typehouse/catalog`). Exit 1 if the catalog has errors, 2 on usage or registry errors.
     Publish(PublishArgs),
@@ -151,6 +156,21 @@ pub struct ServeArgs {
     pub registry: RegistryArgs,
 }
 
+/// `typehouse submissions ...`
+#[derive(Debug, Subcommand)]
+pub enum SubmissionsCommand {
+    /// Write every approved submission into a catalog directory (a copy of types/), ready to
+    /// check and commit.
+    Export {
+        /// Data directory (the sled database of submissions).
+        #[arg(long, env = "TYPEHOUSE_DATA", default_value = "typehouse-data")]
+        data: PathBuf,
+        /// The catalog directory to write into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Serve(args) => run_serve(args),
@@ -177,6 +197,9 @@ pub fn run(cli: Cli) -> ExitCode {
             };
             run_classify(&file, types.as_deref(), &reference)
         }
+        Command::Submissions {
+            command: SubmissionsCommand::Export { data, out },
+        } => run_submissions_export(&data, &out),
         Command::Publish(args) => run_publish(args),
         Command::Pull(args) => run_pull(args),
     }
@@ -524,4 +547,42 @@ fn read_json(file: &Path) -> Result<serde_json::Value, String> {
 fn usage_error(message: &str) -> ExitCode {
     eprintln!("typehouse: {message}");
     ExitCode::from(EXIT_USAGE)
+}
+
+fn run_submissions_export(data: &Path, out: &Path) -> ExitCode {
+    let store = match crate::store::Store::open_existing(data) {
+        Ok(store) => store,
+        Err(error) => return usage_error(&error.to_string()),
+    };
+    let approved = match store.list(Some(crate::submission::Status::Approved), 0, usize::MAX) {
+        Ok(page) => page.items,
+        Err(error) => return usage_error(&error.to_string()),
+    };
+    match crate::submission::export(&approved, out) {
+        Ok(exported) => {
+            let mut written = 0;
+            for outcome in &exported {
+                match outcome {
+                    crate::submission::Exported::Written(path) => {
+                        written += 1;
+                        println!("wrote {path}");
+                    }
+                    crate::submission::Exported::Unchanged(path) => {
+                        println!("unchanged {path}");
+                    }
+                }
+            }
+            println!(
+                "{written} file(s) written, {} already present; run `typehouse check {}`",
+                exported.len() - written,
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error @ crate::submission::ExportError::Conflicts(_)) => {
+            eprintln!("typehouse: {error}");
+            ExitCode::from(EXIT_PROBLEMS)
+        }
+        Err(error) => usage_error(&error.to_string()),
+    }
 }

@@ -3,15 +3,21 @@
 //! The map of the code, by layer:
 //! - [`catalog`]: the domain. Definitions, media types, versions, loading and checking a
 //!   catalog directory, schema compatibility, classification. Knows nothing of HTTP or storage.
+//! - [`submission`]: submissions: checking a proposed definition against the live catalog,
+//!   review decisions and history, the file and patch that publish it. Domain code.
+//! - [`store`]: the submissions store over sled; the only module that imports sled.
 //! - [`oci`]: the catalog as an OCI artifact: pack and unpack it, push it to and pull it from
 //!   a registry (`publish`, `pull`, `serve --from`). Uses `catalog` and the index document of
 //!   `http::state`, so that the published index is byte for byte the served one.
 //! - [`http`]: the actix-web service: routes, handlers, caching, problem documents.
 //! - [`cli`]: the command line; the only module that knows every other one.
 //!
-//! Dependency rule: outer layers use `catalog`; `catalog` uses none of them.
+//! Dependency rule: outer layers use `catalog`; `catalog` uses none of them. `submission` uses
+//! only `catalog`; `store` uses `submission` and `catalog`.
 
 pub mod catalog;
 pub mod cli;
 pub mod http;
 pub mod oci;
+pub mod store;
+pub mod submission;
