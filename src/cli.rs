@@ -148,6 +148,12 @@ pub struct ServeArgs {
     /// Worker threads (default: one per core).
     #[arg(long, env = "TYPEHOUSE_WORKERS")]
     pub workers: Option<usize>,
+    /// Submissions waiting for review at most; past it new ones get 429.
+    #[arg(long, env = "TYPEHOUSE_MAX_PENDING", default_value_t = crate::store::DEFAULT_MAX_PENDING)]
+    pub max_pending: usize,
+    /// New submissions per client address and minute (0: no limit).
+    #[arg(long, env = "TYPEHOUSE_SUBMISSIONS_PER_MINUTE", default_value_t = 30)]
+    pub submissions_per_minute: u32,
     /// Serve a catalog published with `typehouse publish`: REGISTRY/REPOSITORY:TAG. Pulled
     /// (digests verified) at start and again on SIGHUP.
     #[arg(long, env = "TYPEHOUSE_FROM", conflicts_with = "types")]
@@ -222,6 +228,8 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     config.bind = args.bind;
     config.data = args.data;
     config.workers = args.workers;
+    config.max_pending = args.max_pending;
+    config.submissions_per_minute = args.submissions_per_minute;
     // The token is read from the environment only, so it never shows in process listings.
     config.review_token = std::env::var("TYPEHOUSE_REVIEW_TOKEN")
         .ok()

@@ -387,11 +387,12 @@ fn parse_version_file(
             Diagnostic::error(rules::DEFINITION_SCHEMA, path, schema_message(&error)).at(pointer),
         );
     }
-    if diagnostics[before..].iter().any(Diagnostic::is_error) {
-        return None;
-    }
+    // A file with errors so far is still typed where it can be (an http link, say, does not
+    // stop the media-type rules), so that one run reports every problem.
+    let had_errors = diagnostics[before..].iter().any(Diagnostic::is_error);
     let definition: Definition = match serde_json::from_value(value) {
         Ok(definition) => definition,
+        Err(_) if had_errors => return None,
         Err(error) => {
             diagnostics.push(Diagnostic::error(
                 rules::DEFINITION_SCHEMA,
@@ -404,7 +405,11 @@ fn parse_version_file(
 
     check_file_name(path, file_name, &definition, diagnostics);
     check_semantics(path, &definition, diagnostics);
-    if let Some(icon) = &definition.icon {
+    if let Some(icon) = definition
+        .icon
+        .as_ref()
+        .filter(|i| check_relative_path(i).is_ok())
+    {
         if context
             .files
             .get(&format!("{}/{icon}", context.folder))
@@ -785,6 +790,7 @@ fn compile_config_schema(
             document.clone(),
             format!("{}.inline.schema.json", definition.version),
         ),
+        SchemaSource::File(name) if check_relative_path(name).is_err() => return None,
         SchemaSource::File(name) => match context.siblings.get(name) {
             Some(document) => (document.clone(), name.clone()),
             None => {

@@ -1,6 +1,7 @@
 //! The HTTP service (actix-web): the only layer that touches actix. Handlers read an
 //! immutable [`state::Snapshot`] of the catalog, whose answers were serialized at load time.
 
+pub mod access;
 pub mod body;
 pub mod handlers;
 pub mod metrics;

@@ -4,7 +4,7 @@ use actix_web::http::Method;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 
-use super::handlers::{classify, media_types, meta, types};
+use super::handlers::{classify, media_types, meta, submissions, types};
 use super::problem::ApiError;
 
 /// Registers every route. Each resource answers 405 (and CORS preflights) for other methods.
@@ -26,7 +26,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::resource("/classify")
                 .route(web::post().to(classify::post))
                 .default_service(web::to(other_method)),
-        );
+        )
+        .service(
+            web::resource("/submissions")
+                .route(web::get().to(submissions::list))
+                .route(web::post().to(submissions::create))
+                .default_service(web::to(other_method)),
+        )
+        .service(read("/submissions/{id}", submissions::get))
+        .service(post("/submissions/{id}/approve", submissions::approve))
+        .service(post("/submissions/{id}/reject", submissions::reject))
+        .service(read("/submissions/{id}/file", submissions::file))
+        .service(read("/submissions/{id}/patch", submissions::patch));
 }
 
 /// The routes and methods the service answers, for the OpenAPI cross-check.
@@ -52,6 +63,17 @@ where
 {
     web::resource(path)
         .route(web::route().guard(get_or_head()).to(handler))
+        .default_service(web::to(other_method))
+}
+
+fn post<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::post().to(handler))
         .default_service(web::to(other_method))
 }
 

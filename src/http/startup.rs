@@ -12,12 +12,15 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{App, HttpResponse, HttpServer, web};
 
+use super::access::{RateLimiter, ReviewTokens};
 use super::body::PROBLEM_JSON;
+use super::handlers::submissions::Submissions;
 use super::problem::problem_for_status;
 use super::reload::{self, CatalogSource};
 use super::routes;
 use super::state::AppState;
 use crate::catalog::Catalog;
+use crate::store::Store;
 
 /// Request bodies larger than this get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -33,6 +36,10 @@ pub struct ServeConfig {
     pub watch_interval: Option<Duration>,
     /// Worker threads; `None` lets actix choose one per core.
     pub workers: Option<usize>,
+    /// Submissions waiting for review at most; past it `POST /submissions` answers 429.
+    pub max_pending: usize,
+    /// New submissions per client address and minute; 0 disables the limit.
+    pub submissions_per_minute: u32,
 }
 
 impl ServeConfig {
@@ -44,6 +51,8 @@ impl ServeConfig {
             review_token: None,
             watch_interval: Some(Duration::from_secs(1)),
             workers: None,
+            max_pending: crate::store::DEFAULT_MAX_PENDING,
+            submissions_per_minute: 30,
         }
     }
 }
@@ -57,6 +66,8 @@ pub struct Application {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    #[error("cannot open the data directory: {0}")]
+    Store(crate::store::StoreError),
     #[error("cannot read the catalog: {0}")]
     Catalog(std::io::Error),
     #[error("the catalog has {0} error(s); run `typehouse check` on it")]
@@ -90,6 +101,14 @@ impl Application {
                 source,
             })?
             .port();
+        let store = Store::open(&config.data)
+            .map_err(StartError::Store)?
+            .with_max_pending(config.max_pending);
+        let submissions = web::Data::new(Submissions {
+            store,
+            tokens: ReviewTokens::parse(config.review_token.as_deref()),
+            limiter: RateLimiter::new(config.submissions_per_minute),
+        });
         let state = Arc::new(AppState::new(catalog));
 
         if let (CatalogSource::Directory(dir), Some(interval)) =
@@ -101,6 +120,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .app_data(submissions.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .wrap(ErrorHandlers::new().default_handler(as_problem))
                 .wrap(Compress::default())

@@ -1,7 +1,10 @@
 //! `TestApp`: the real service started the way `main` starts it (port 0, temporary data dir),
 //! a plain HTTP client, fixture catalogs in temporary directories, and problem assertions.
 
+use std::fs::File;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,35 +30,43 @@ pub struct TestApp {
 impl TestApp {
     /// The service over the catalog built into the binary.
     pub async fn spawn() -> Self {
-        Self::start(CatalogSource::Embedded, None, None).await
+        Self::start(CatalogSource::Embedded, None, None, |_| {}).await
     }
 
     /// The service over a catalog directory, not watched (reloads are triggered by hand).
     pub async fn spawn_with(catalog: TestCatalog) -> Self {
         let source = CatalogSource::Directory(catalog.path().to_path_buf());
-        Self::start(source, None, Some(catalog)).await
+        Self::start(source, None, Some(catalog), |_| {}).await
     }
 
     /// The service over a catalog directory that it polls for changes every `interval`.
     pub async fn spawn_watching(catalog: TestCatalog, interval: Duration) -> Self {
         let source = CatalogSource::Directory(catalog.path().to_path_buf());
-        Self::start(source, Some(interval), Some(catalog)).await
+        Self::start(source, Some(interval), Some(catalog), |_| {}).await
+    }
+
+    /// The service over the built-in catalog with settings changed by `adjust`.
+    pub async fn spawn_configured(adjust: impl FnOnce(&mut ServeConfig)) -> Self {
+        Self::start(CatalogSource::Embedded, None, None, adjust).await
     }
 
     async fn start(
         source: CatalogSource,
         watch_interval: Option<Duration>,
         catalog: Option<TestCatalog>,
+        adjust: impl FnOnce(&mut ServeConfig),
     ) -> Self {
         let data = TempDir::new().expect("a temporary data directory");
-        let config = ServeConfig {
+        let mut config = ServeConfig {
             bind: "127.0.0.1:0".into(),
             source: source.clone(),
             data: data.path().to_path_buf(),
             review_token: None,
             watch_interval,
             workers: Some(1),
+            ..ServeConfig::new(source.clone())
         };
+        adjust(&mut config);
         let application = Application::build(config).expect("the application starts");
         let address = format!("http://127.0.0.1:{}", application.port());
         let state = application.state.clone();
@@ -294,3 +305,83 @@ owners:
   - name: Acme
     url: https://example.com
 ";
+
+/// The `typehouse` binary serving a catalog directory; killed if a test fails midway.
+pub struct Served {
+    pub child: Child,
+    pub address: String,
+}
+
+impl Served {
+    pub fn start(types: &Path, data: &Path, log: &Path) -> Self {
+        Self::start_with(
+            &["--types", types.to_str().expect("a UTF-8 path")],
+            data,
+            log,
+        )
+    }
+
+    /// The binary with `args` added to `serve --bind --data --workers 1`.
+    pub fn start_with(args: &[&str], data: &Path, log: &Path) -> Self {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_typehouse"))
+            .arg("serve")
+            .arg("--bind")
+            .arg(format!("127.0.0.1:{port}"))
+            .args(args)
+            .arg("--data")
+            .arg(data)
+            .arg("--workers")
+            .arg("1")
+            .env_remove("TYPEHOUSE_BIND")
+            .env_remove("TYPEHOUSE_TYPES")
+            .env_remove("TYPEHOUSE_DATA")
+            .env_remove("TYPEHOUSE_REVIEW_TOKEN")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(File::create(log).expect("a log file"))
+            .spawn()
+            .expect("the binary starts");
+        Self {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    pub async fn catalog_version(&self, client: &reqwest::Client) -> Option<String> {
+        let response = client
+            .get(format!("{}/healthz", self.address))
+            .send()
+            .await
+            .ok()?;
+        let health: Value = response.json().await.ok()?;
+        health["catalog"]["version"].as_str().map(String::from)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A port that was free a moment ago: the binary does not report the port it bound.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}

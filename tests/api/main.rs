@@ -3,8 +3,10 @@
 
 mod caching;
 mod classify;
+mod durability;
 mod errors;
 mod helpers;
 mod meta;
 mod reload;
+mod submissions;
 mod types;

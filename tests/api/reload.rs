@@ -2,16 +2,14 @@
 //! effect. By direct call, by the directory watcher, and by SIGHUP to the real binary.
 
 use std::fs::File;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::helpers::{TestApp, TestCatalog, WIDGET, client, eventually};
+use crate::helpers::{Served, TestApp, TestCatalog, WIDGET, client, eventually};
 
 /// A version file whose `version` disagrees with its file name: the catalog refuses it.
 const BROKEN: &str = "version: 2.0.0
@@ -121,78 +119,6 @@ async fn the_directory_watcher_refuses_a_bad_change_and_applies_a_good_one() {
     .await;
     assert!(applied, "the watcher never applied the good catalog");
     assert!(health(&app).await["reload"].get("lastError").is_none());
-}
-
-/// The `typehouse` binary serving a catalog directory; killed if a test fails midway.
-struct Served {
-    child: Child,
-    address: String,
-}
-
-impl Served {
-    fn start(types: &Path, data: &Path, log: &Path) -> Self {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_typehouse"))
-            .arg("serve")
-            .arg("--bind")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--types")
-            .arg(types)
-            .arg("--data")
-            .arg(data)
-            .arg("--workers")
-            .arg("1")
-            .env_remove("TYPEHOUSE_BIND")
-            .env_remove("TYPEHOUSE_TYPES")
-            .env_remove("TYPEHOUSE_DATA")
-            .env_remove("TYPEHOUSE_REVIEW_TOKEN")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(log).expect("a log file"))
-            .spawn()
-            .expect("the binary starts");
-        Self {
-            child,
-            address: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -{name} failed");
-    }
-
-    async fn catalog_version(&self, client: &reqwest::Client) -> Option<String> {
-        let response = client
-            .get(format!("{}/healthz", self.address))
-            .send()
-            .await
-            .ok()?;
-        let health: Value = response.json().await.ok()?;
-        health["catalog"]["version"].as_str().map(String::from)
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// A port that was free a moment ago: the binary does not report the port it bound.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 /// Replaces `path` with `contents` of the same length, keeping its modification time, so

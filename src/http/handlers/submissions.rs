@@ -1,0 +1,383 @@
+//! `/submissions`: propose a definition, review it, take the approved file to a pull request.
+
+use actix_web::http::header;
+use actix_web::web::{self, Bytes, Data, Json, Path, Query};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::http::access::{RateLimiter, ReviewTokens};
+use crate::http::problem::ApiError;
+use crate::http::state::AppState;
+use crate::store::{Store, StoreError};
+use crate::submission::{
+    self, Format, Review, Status, Submission, SubmissionError, SubmissionId, Timestamp, evaluate,
+};
+
+/// What the submission handlers share: the store, the review tokens and the rate limit.
+pub struct Submissions {
+    pub store: Store,
+    pub tokens: ReviewTokens,
+    pub limiter: RateLimiter,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateQuery {
+    id: Option<String>,
+}
+
+/// `POST /submissions?id=<vendor>/<name>`: YAML or JSON; the id may also be a top-level `id`.
+pub async fn create(
+    request: HttpRequest,
+    state: Data<AppState>,
+    submissions: Data<Submissions>,
+    query: Query<CreateQuery>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(client) = request.peer_addr().map(|a| a.ip()) {
+        if let Err(wait) = submissions.limiter.check(client) {
+            return Err(ApiError::TooManyRequests(format!(
+                "too many submissions from this address; try again in {wait} s"
+            )));
+        }
+    }
+    let format = body_format(&request)?;
+    let (type_id, body) = split_id(query.into_inner().id, format, &body)?;
+    let catalog = state.current();
+    let submissions = submissions.into_inner();
+    let inserted = web::block(move || {
+        let evaluated =
+            evaluate(&catalog.catalog, &type_id, &body, format).map_err(submission_error)?;
+        submissions
+            .store
+            .insert(&evaluated, Timestamp::now())
+            .map_err(store_error)
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))??;
+    let location = format!("/submissions/{}", inserted.submission.id);
+    let mut response = if inserted.created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(view(&inserted.submission)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+/// `GET /submissions?status=&limit=&offset=`
+pub async fn list(
+    submissions: Data<Submissions>,
+    query: Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let status = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(
+            text.parse::<Status>()
+                .map_err(|error| ApiError::BadRequest(error.to_string()))?,
+        ),
+    };
+    let limit = query.limit.unwrap_or(50);
+    if limit == 0 || limit > 500 {
+        return Err(ApiError::BadRequest(
+            "limit must be between 1 and 500".into(),
+        ));
+    }
+    let offset = query.offset.unwrap_or(0);
+    let submissions = submissions.into_inner();
+    let page = web::block(move || submissions.store.list(status, offset, limit))
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))?
+        .map_err(store_error)?;
+    let items: Vec<Value> = page.items.iter().map(view).collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({"total": page.total, "offset": offset, "limit": limit, "submissions": items})))
+}
+
+/// `GET /submissions/{id}`
+pub async fn get(
+    submissions: Data<Submissions>,
+    id: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let submission = load(&submissions, &id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(view(&submission)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReviewBody {
+    reason: Option<String>,
+}
+
+/// `POST /submissions/{id}/approve`: re-checked against the catalog as it is now.
+pub async fn approve(
+    request: HttpRequest,
+    state: Data<AppState>,
+    submissions: Data<Submissions>,
+    id: Path<String>,
+    body: Option<Json<ReviewBody>>,
+) -> Result<HttpResponse, ApiError> {
+    let reviewer = authorize(&request, &submissions)?;
+    let current = load(&submissions, &id).await?;
+    let catalog = state.current();
+    let reason = body.and_then(|b| b.into_inner().reason);
+    let submissions = submissions.into_inner();
+    let updated = web::block(move || {
+        // The catalog may have changed since the submission was checked.
+        let recheck = evaluate(
+            &catalog.catalog,
+            current.type_id.as_str(),
+            current.content.as_bytes(),
+            current.format,
+        )
+        .map_err(submission_error)?;
+        if recheck.status == Status::Invalid {
+            let problems: Vec<String> = recheck
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| format!("{}: {}", d.rule, d.message))
+                .collect();
+            return Err(ApiError::Conflict(format!(
+                "the submission no longer passes against the current catalog: {}",
+                problems.join("; ")
+            )));
+        }
+        let review = Review::approve(reviewer, reason.as_deref(), Timestamp::now())
+            .map_err(|error| ApiError::Unprocessable(error.to_string()))?;
+        submissions
+            .store
+            .update_status(current.id, &review)
+            .map_err(store_error)
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))??;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(view(&updated)))
+}
+
+/// `POST /submissions/{id}/reject` with `{"reason": "..."}`.
+pub async fn reject(
+    request: HttpRequest,
+    submissions: Data<Submissions>,
+    id: Path<String>,
+    body: Option<Json<ReviewBody>>,
+) -> Result<HttpResponse, ApiError> {
+    let reviewer = authorize(&request, &submissions)?;
+    let id = parse_id(&id)?;
+    let reason = body.and_then(|b| b.into_inner().reason).unwrap_or_default();
+    let review = Review::reject(reviewer, &reason, Timestamp::now())
+        .map_err(|error| ApiError::Unprocessable(error.to_string()))?;
+    let submissions = submissions.into_inner();
+    let updated = web::block(move || submissions.store.update_status(id, &review))
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))?
+        .map_err(store_error)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(view(&updated)))
+}
+
+/// `GET /submissions/{id}/file`: the YAML file to commit (approved submissions only).
+pub async fn file(
+    submissions: Data<Submissions>,
+    id: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let submission = load(&submissions, &id).await?;
+    let text = approved_output(&submission, submission::render_file)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/yaml; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", file_name(&submission)),
+        ))
+        .body(text))
+}
+
+/// `GET /submissions/{id}/patch`: a unified diff that `git apply` accepts on a catalog checkout.
+pub async fn patch(
+    submissions: Data<Submissions>,
+    id: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let submission = load(&submissions, &id).await?;
+    let text = approved_output(&submission, submission::render_patch)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/x-diff; charset=utf-8"))
+        .body(text))
+}
+
+/// The JSON view of a submission, with the URLs a client follows next.
+pub fn view(submission: &Submission) -> Value {
+    let mut value = serde_json::to_value(submission).expect("submissions serialize");
+    if let Value::Object(fields) = &mut value {
+        let base = format!("/submissions/{}", submission.id);
+        let mut links = serde_json::Map::new();
+        links.insert("self".into(), json!(base));
+        if submission.status == Status::Approved {
+            links.insert("file".into(), json!(format!("{base}/file")));
+            links.insert("patch".into(), json!(format!("{base}/patch")));
+        }
+        fields.insert("links".into(), Value::Object(links));
+    }
+    value
+}
+
+fn approved_output(
+    submission: &Submission,
+    render: fn(&Submission) -> Option<String>,
+) -> Result<String, ApiError> {
+    if submission.status != Status::Approved {
+        return Err(ApiError::Conflict(format!(
+            "submission {} is {}; only approved submissions have a file to commit",
+            submission.id, submission.status
+        )));
+    }
+    render(submission).ok_or_else(|| {
+        ApiError::Internal(format!(
+            "approved submission {} has no renderable file",
+            submission.id
+        ))
+    })
+}
+
+fn file_name(submission: &Submission) -> String {
+    submission
+        .path
+        .as_deref()
+        .and_then(|p| p.rsplit('/').next())
+        .unwrap_or("definition.yaml")
+        .to_string()
+}
+
+async fn load(submissions: &Data<Submissions>, id: &str) -> Result<Submission, ApiError> {
+    let id = parse_id(id)?;
+    let submissions = submissions.clone().into_inner();
+    web::block(move || submissions.store.get(id))
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))?
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::NotFound(format!("no submission {id}")))
+}
+
+fn parse_id(text: &str) -> Result<SubmissionId, ApiError> {
+    SubmissionId::parse(text).map_err(|_| {
+        ApiError::NotFound(format!(
+            "no submission `{}`",
+            text.chars().take(60).collect::<String>()
+        ))
+    })
+}
+
+/// The label of the bearer token, or 401 (403 when review is not configured at all).
+fn authorize(request: &HttpRequest, submissions: &Submissions) -> Result<String, ApiError> {
+    if !submissions.tokens.is_enabled() {
+        return Err(ApiError::Forbidden(
+            "review is disabled on this server: start it with TYPEHOUSE_REVIEW_TOKEN set".into(),
+        ));
+    }
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| {
+            ApiError::Unauthorized("send `Authorization: Bearer <review token>`".into())
+        })?;
+    submissions
+        .tokens
+        .label_of(presented)
+        .map(String::from)
+        .ok_or_else(|| ApiError::Unauthorized("the review token is not valid".into()))
+}
+
+fn body_format(request: &HttpRequest) -> Result<Format, ApiError> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    Format::from_media_type(content_type).ok_or_else(|| {
+        ApiError::UnsupportedMediaType(format!(
+            "send the definition as YAML (`Content-Type: application/yaml`) or JSON (`application/json`), not `{}`",
+            content_type.chars().take(100).collect::<String>()
+        ))
+    })
+}
+
+/// The type id from `?id=`, or from a top-level `id` field, which is then removed.
+fn split_id(
+    query_id: Option<String>,
+    format: Format,
+    body: &[u8],
+) -> Result<(String, Vec<u8>), ApiError> {
+    if let Some(id) = query_id.filter(|id| !id.is_empty()) {
+        return Ok((id, body.to_vec()));
+    }
+    let missing = || {
+        ApiError::BadRequest(
+            "name the type: `?id=<vendor>/<name>` or a top-level `id` field".into(),
+        )
+    };
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
+    let mut document: Value = match format {
+        Format::Json => serde_json::from_str(text).map_err(|_| missing())?,
+        Format::Yaml => crate::catalog::load::parse_yaml(text).map_err(|_| missing())?,
+    };
+    let id = document
+        .as_object_mut()
+        .and_then(|fields| fields.shift_remove("id"))
+        .and_then(|id| id.as_str().map(String::from))
+        .ok_or_else(missing)?;
+    let rewritten = match format {
+        Format::Json => serde_json::to_vec(&document).expect("values serialize"),
+        Format::Yaml => serde_yaml::to_string(&document)
+            .map_err(|e| ApiError::Unprocessable(e.to_string()))?
+            .into_bytes(),
+    };
+    Ok((id, rewritten))
+}
+
+fn submission_error(error: SubmissionError) -> ApiError {
+    match error {
+        SubmissionError::TooLarge { .. } => ApiError::PayloadTooLarge(error.to_string()),
+        SubmissionError::Empty | SubmissionError::NotUtf8 => {
+            ApiError::BadRequest(error.to_string())
+        }
+        other => ApiError::Unprocessable(other.to_string()),
+    }
+}
+
+/// The store's errors as answers: a full or read-only disk is 503, reads keep working.
+fn store_error(error: StoreError) -> ApiError {
+    match error {
+        StoreError::TooManyPending { .. } => ApiError::TooManyRequests(error.to_string()),
+        StoreError::NotFound(_) => ApiError::NotFound(error.to_string()),
+        StoreError::Review(_) | StoreError::PathTaken { .. } => {
+            ApiError::Conflict(error.to_string())
+        }
+        StoreError::DiskFull(_) | StoreError::ReadOnly(_) | StoreError::Locked(_) => {
+            tracing::error!(%error, "submission store refused a write");
+            ApiError::Unavailable(format!("{error}; reads keep working"))
+        }
+        other => ApiError::Internal(other.to_string()),
+    }
+}
