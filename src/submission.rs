@@ -549,17 +549,7 @@ pub fn evaluate(
         return Err(SubmissionError::Empty);
     }
     let type_id = TypeId::parse(type_id)?;
-    let parsed = match format {
-        Format::Yaml => parse_yaml(text),
-        Format::Json => serde_json::from_str::<Value>(text).map_err(|error| {
-            (
-                format!("not valid JSON: {error}"),
-                Some(error.line()),
-                Some(error.column()),
-            )
-        }),
-    };
-    let document = match parsed {
+    let document = match parse(text, format) {
         Ok(document) => document,
         Err((message, line, column)) => {
             let mut diagnostic =
@@ -608,6 +598,125 @@ pub fn evaluate(
         content: text.to_string(),
         definition: Some(document),
     })
+}
+
+/// Definitions nested deeper than this are refused. No real definition comes near it, and a
+/// stored submission wraps the definition in a few more levels that every JSON reader must
+/// still take: serde_json stops at 128, and a deeper record could never be read back.
+pub const MAX_NESTING: usize = 64;
+
+/// A reason the text cannot be read, with the line and column where known.
+pub type ParseError = (String, Option<usize>, Option<usize>);
+
+/// Reads a submitted definition: YAML (bounded by [`parse_yaml`]) or JSON, with no key twice in
+/// one mapping and at most [`MAX_NESTING`] levels deep.
+pub fn parse(text: &str, format: Format) -> Result<Value, ParseError> {
+    let document = match format {
+        Format::Yaml => parse_yaml(text)?,
+        Format::Json => {
+            let document = serde_json::from_str::<Value>(text).map_err(|error| {
+                (
+                    format!("not valid JSON: {error}"),
+                    Some(error.line()),
+                    Some(error.column()),
+                )
+            })?;
+            // serde_json keeps the last of two equal keys, so the text could say two things
+            // at once, as YAML could (and `parse_yaml` refuses).
+            if let Some(duplicate) = first_duplicate_json_key(text) {
+                return Err(duplicate);
+            }
+            document
+        }
+    };
+    let depth = nesting(&document);
+    if depth > MAX_NESTING {
+        return Err((
+            format!(
+                "the definition is nested {depth} levels deep; at most {MAX_NESTING} are accepted"
+            ),
+            None,
+            None,
+        ));
+    }
+    Ok(document)
+}
+
+/// Levels of arrays and objects in `value`. The parsers bound the depth, so recursing is safe.
+fn nesting(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(nesting).max().unwrap_or(0),
+        Value::Object(fields) => 1 + fields.values().map(nesting).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// The first key an object of `text` (JSON that parses) repeats, with its position.
+fn first_duplicate_json_key(text: &str) -> Option<ParseError> {
+    use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
+    use std::collections::HashSet;
+
+    /// Walks any JSON value and fails at the first repeated key.
+    struct Unique;
+
+    impl<'de> DeserializeSeed<'de> for Unique {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Unique {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
+            while items.next_element_seed(Unique)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut fields: A) -> Result<(), A::Error> {
+            let mut keys = HashSet::new();
+            while let Some(key) = fields.next_key::<String>()? {
+                if !keys.insert(key.clone()) {
+                    return Err(A::Error::custom(format!(
+                        "duplicate key `{}`: each key may appear once in an object",
+                        key.chars().take(80).collect::<String>()
+                    )));
+                }
+                fields.next_value_seed(Unique)?;
+            }
+            Ok(())
+        }
+    }
+
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let error = Unique.deserialize(&mut deserializer).err()?;
+    // The message without serde_json's " at line L column C", which the fields carry.
+    let message = error.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(message, _)| message)
+        .to_string();
+    Some((message, Some(error.line()), Some(error.column())))
 }
 
 /// The file a definition without a usable version is checked as; the schema rule reports the
@@ -1131,6 +1240,49 @@ owners:
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         let evaluated = evaluate(catalog(), "acme/widget", deep.as_bytes(), Format::Json).unwrap();
         assert_eq!(evaluated.status, Status::Invalid);
+    }
+
+    #[test]
+    fn definitions_nested_too_deeply_are_invalid_and_stored_without_the_document() {
+        // Deep enough to parse but too deep to read back once wrapped in a stored submission.
+        for depth in [MAX_NESTING, 100, 126, 127, 200] {
+            let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let json = format!("{{\"version\": \"1.0.0\", \"x\": {nested}}}");
+            let yaml_text = format!("{WIDGET}x: {nested}\n");
+            for evaluated in [
+                evaluate(catalog(), "acme/widget", json.as_bytes(), Format::Json).unwrap(),
+                yaml("acme/widget", &yaml_text),
+            ] {
+                assert_eq!(evaluated.status, Status::Invalid, "{depth}");
+                assert_eq!(evaluated.definition, None, "{depth}");
+                assert_eq!(evaluated.diagnostics[0].rule, rules::YAML_SYNTAX);
+            }
+        }
+        let fine = format!("{WIDGET}x: {}{}\n", "[".repeat(40), "]".repeat(40));
+        assert!(yaml("acme/widget", &fine).definition.is_some());
+    }
+
+    #[test]
+    fn duplicate_keys_in_json_are_refused_with_their_position() {
+        let text =
+            "{\"version\": \"1.0.0\",\n \"layers\": [{\"title\": \"a\", \"t\\u0069tle\": \"b\"}]}";
+        let (message, line, column) = parse(text, Format::Json).unwrap_err();
+        assert_eq!(
+            message,
+            "duplicate key `title`: each key may appear once in an object"
+        );
+        assert_eq!((line, column.is_some()), (Some(2), true));
+        let evaluated = evaluate(catalog(), "acme/widget", text.as_bytes(), Format::Json).unwrap();
+        assert_eq!(evaluated.status, Status::Invalid);
+        assert_eq!(evaluated.diagnostics[0].line, Some(2));
+        // Equal keys in different objects are fine.
+        assert!(
+            parse(
+                r#"{"a": {"x": 1}, "b": {"x": 2}, "c": [{"x": 1}, {"x": 2}]}"#,
+                Format::Json
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -448,6 +448,13 @@ pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>, Option<us
             None,
         ));
     }
+    if let Some((line, column)) = super::locate::too_deeply_nested(text) {
+        return Err((
+            "recursion limit exceeded: the document is nested too deeply".to_string(),
+            Some(line),
+            Some(column),
+        ));
+    }
     let value = serde_yaml::from_str::<Value>(text).map_err(|error| {
         let location = error.location();
         (

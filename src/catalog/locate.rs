@@ -153,6 +153,52 @@ pub fn first_duplicate_key(text: &str) -> Option<(String, usize, usize)> {
     None
 }
 
+/// Collections nested deeper than this are refused before serde_yaml reads the text; its own
+/// limit (128) refuses them too, but only after libyaml's scanner has read that far.
+pub const MAX_YAML_NESTING: usize = 128;
+
+/// Where `text` nests collections deeper than [`MAX_YAML_NESTING`], as (line, column).
+///
+/// libyaml, under serde_yaml, does work proportional to the open flow collections (`[`, `{`)
+/// for every token it scans, so deep flow nesting takes quadratic time: a 1 MiB body of `[`s
+/// kept a thread busy for many minutes. This walk is linear and stops at the limit. Past a
+/// syntax error it cannot tell how deep the rest goes, and libyaml may read on: there, more
+/// than the limit of opening brackets counts as too deep, which bounds libyaml's work.
+pub fn too_deeply_nested(text: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    for item in Parser::new_from_str(text) {
+        match item {
+            Ok((Event::SequenceStart(..) | Event::MappingStart(..), span)) => {
+                depth += 1;
+                if depth > MAX_YAML_NESTING {
+                    return Some((span.start.line(), span.start.col() + 1));
+                }
+            }
+            Ok((Event::SequenceEnd | Event::MappingEnd, _)) => depth = depth.saturating_sub(1),
+            Ok(_) => {}
+            Err(error) => {
+                let at = error.marker();
+                let position = Some((at.line(), at.col() + 1));
+                if error.info().starts_with("recursion limit") {
+                    return position;
+                }
+                let openers = text
+                    .chars()
+                    .skip(at.index())
+                    .filter(|c| matches!(c, '[' | '{'))
+                    .take(MAX_YAML_NESTING + 1)
+                    .count();
+                return if openers > MAX_YAML_NESTING {
+                    position
+                } else {
+                    None
+                };
+            }
+        }
+    }
+    None
+}
+
 /// The pointer of the value about to be read, advancing the parent's cursor.
 fn value_path(stack: &mut [Frame]) -> String {
     match stack.last_mut() {
@@ -212,5 +258,32 @@ mod tests {
         let locations = Locations::index(DOC);
         assert_eq!(locations.find("/layers/1/missing"), Some((6, 5)));
         assert_eq!(locations.find("/nothing/here"), Some((1, 1)));
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_found_in_linear_time() {
+        let started = std::time::Instant::now();
+        for text in [
+            format!("x: {}{}", "[".repeat(500_000), "]".repeat(500_000)),
+            format!("x: {}", "{a: ".repeat(200_000)),
+            // A syntax error first, then brackets libyaml would read on into.
+            format!("x: \"a\" b\ny: {}", "[".repeat(300_000)),
+        ] {
+            assert!(too_deeply_nested(&text).is_some(), "{}", &text[..20]);
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let deep = format!("x: {}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(
+            too_deeply_nested(&deep),
+            Some((1, 4 + MAX_YAML_NESTING - 1))
+        );
+        let fine = format!(
+            "x: {}{}\ny: [[[a], {{b: [c]}}]]\n",
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        assert_eq!(too_deeply_nested(&fine), None);
+        assert_eq!(too_deeply_nested(DOC), None);
+        assert_eq!(too_deeply_nested("a: [unclosed\nb: c\n"), None);
     }
 }

@@ -6,6 +6,7 @@ mod classify;
 mod durability;
 mod errors;
 mod helpers;
+mod hostile;
 mod meta;
 mod reload;
 mod submissions;

@@ -1,11 +1,12 @@
 //! `/submissions`: propose a definition, review it, take the approved file to a pull request.
 
 use actix_web::http::header;
-use actix_web::web::{self, Bytes, Data, Json, Path, Query};
+use actix_web::web::{self, Bytes, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::{parse_json, require_json};
 use crate::http::access::{RateLimiter, ReviewTokens};
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
@@ -126,12 +127,12 @@ pub async fn approve(
     state: Data<AppState>,
     submissions: Data<Submissions>,
     id: Path<String>,
-    body: Option<Json<ReviewBody>>,
+    body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let reviewer = authorize(&request, &submissions)?;
+    let reason = review_body(&request, &body)?.reason;
     let current = load(&submissions, &id).await?;
     let catalog = state.current();
-    let reason = body.and_then(|b| b.into_inner().reason);
     let submissions = submissions.into_inner();
     let updated = web::block(move || {
         // The catalog may have changed since the submission was checked.
@@ -168,16 +169,34 @@ pub async fn approve(
         .json(view(&updated)))
 }
 
+/// The optional body of a review: nothing, or a JSON object with a string `reason`. A body that
+/// is something else is refused, never ignored: a reason sent as a form must not be dropped.
+fn review_body(request: &HttpRequest, body: &[u8]) -> Result<ReviewBody, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ReviewBody::default());
+    }
+    require_json(request)?;
+    let refused = |why: String| {
+        ApiError::Unprocessable(format!("send `{{\"reason\": \"...\"}}` or no body: {why}"))
+    };
+    let document = parse_json(body)?;
+    if !document.is_object() {
+        // serde would read a struct from an array too.
+        return Err(refused("the body is not a JSON object".into()));
+    }
+    serde_json::from_value(document).map_err(|error| refused(error.to_string()))
+}
+
 /// `POST /submissions/{id}/reject` with `{"reason": "..."}`.
 pub async fn reject(
     request: HttpRequest,
     submissions: Data<Submissions>,
     id: Path<String>,
-    body: Option<Json<ReviewBody>>,
+    body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let reviewer = authorize(&request, &submissions)?;
+    let reason = review_body(&request, &body)?.reason.unwrap_or_default();
     let id = parse_id(&id)?;
-    let reason = body.and_then(|b| b.into_inner().reason).unwrap_or_default();
     let review = Review::reject(reviewer, &reason, Timestamp::now())
         .map_err(|error| ApiError::Unprocessable(error.to_string()))?;
     let submissions = submissions.into_inner();
@@ -338,10 +357,12 @@ fn split_id(
     };
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
-    let mut document: Value = match format {
-        Format::Json => serde_json::from_str(text).map_err(|_| missing())?,
-        Format::Yaml => crate::catalog::load::parse_yaml(text).map_err(|_| missing())?,
-    };
+    let mut document = submission::parse(text, format).map_err(|(message, _, _)| {
+        ApiError::BadRequest(format!(
+            "name the type with `?id=<vendor>/<name>`: the body cannot be read for an `id` field ({})",
+            message.chars().take(300).collect::<String>()
+        ))
+    })?;
     let id = document
         .as_object_mut()
         .and_then(|fields| fields.shift_remove("id"))
