@@ -6,6 +6,7 @@ pub mod body;
 pub mod handlers;
 pub mod metrics;
 pub mod negotiate;
+pub mod openapi;
 pub mod problem;
 pub mod reload;
 pub mod routes;

@@ -12,6 +12,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config
         .service(read("/index.json", meta::index))
         .service(read("/definition.schema.json", meta::definition_schema))
+        .service(read("/openapi.json", super::openapi::document))
         .service(read("/healthz", meta::healthz))
         .service(read("/metrics", meta::metrics))
         .service(read("/types", types::list))
@@ -53,6 +54,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/types/{key}/validate"),
     ("GET", "/media-types/{mediaType}"),
     ("POST", "/classify"),
+    ("GET", "/openapi.json"),
+    ("POST", "/submissions"),
+    ("GET", "/submissions"),
+    ("GET", "/submissions/{id}"),
+    ("POST", "/submissions/{id}/approve"),
+    ("POST", "/submissions/{id}/reject"),
+    ("GET", "/submissions/{id}/file"),
+    ("GET", "/submissions/{id}/patch"),
 ];
 
 fn read<F, Args>(path: &str, handler: F) -> actix_web::Resource

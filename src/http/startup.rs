@@ -15,6 +15,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use super::access::{RateLimiter, ReviewTokens};
 use super::body::PROBLEM_JSON;
 use super::handlers::submissions::Submissions;
+use super::openapi::OpenApiDocument;
 use super::problem::problem_for_status;
 use super::reload::{self, CatalogSource};
 use super::routes;
@@ -109,6 +110,7 @@ impl Application {
             tokens: ReviewTokens::parse(config.review_token.as_deref()),
             limiter: RateLimiter::new(config.submissions_per_minute),
         });
+        let openapi = web::Data::new(OpenApiDocument::build());
         let state = Arc::new(AppState::new(catalog));
 
         if let (CatalogSource::Directory(dir), Some(interval)) =
@@ -121,6 +123,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(submissions.clone())
+                .app_data(openapi.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .wrap(ErrorHandlers::new().default_handler(as_problem))
                 .wrap(Compress::default())

@@ -8,6 +8,7 @@ mod errors;
 mod helpers;
 mod hostile;
 mod meta;
+mod openapi;
 mod reload;
 mod submissions;
 mod types;

@@ -1,0 +1,159 @@
+//! `/openapi.json` lists exactly the routes the app serves, and real answers match its schemas.
+
+use std::collections::BTreeSet;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+async fn document(app: &TestApp) -> Value {
+    let response = app.get("/openapi.json").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+#[actix_web::test]
+async fn the_document_is_openapi_3_1_and_lists_every_route_of_the_url_table() {
+    let app = TestApp::spawn().await;
+    let document = document(&app).await;
+    assert!(
+        document["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        document["openapi"]
+    );
+    let mut documented = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.to_ascii_uppercase(), path.clone()));
+        }
+    }
+    let served: BTreeSet<(String, String)> = typehouse::http::routes::ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(documented, served);
+}
+
+#[actix_web::test]
+async fn every_documented_route_is_answered_by_the_app() {
+    let app = TestApp::spawn().await;
+    for (method, path) in typehouse::http::routes::ROUTES {
+        let concrete = path
+            .replace("{key}", "cncf/helm-chart")
+            .replace("{mediaType}", "application/vnd.cncf.helm.config.v1+json")
+            .replace("{id}", "s-000000000001");
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let response = app
+            .request(method.clone(), &concrete)
+            .header("Content-Type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert_ne!(
+            status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {concrete}"
+        );
+        assert!(
+            !body.contains("nothing at"),
+            "{method} {concrete} is not routed: {body}"
+        );
+    }
+}
+
+/// Validates `instance` against the document's component schema `name`.
+fn assert_matches(document: &Value, name: &str, instance: &Value) {
+    let schema = json!({
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": document["components"],
+    });
+    let validator = jsonschema::validator_for(&schema).expect("the component schemas compile");
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name} does not describe the answer: {errors:?}\n{instance}"
+    );
+}
+
+#[actix_web::test]
+async fn real_answers_match_the_documented_schemas() {
+    let app = TestApp::spawn_configured(|config| config.review_token = Some("t0ken".into())).await;
+    let document = document(&app).await;
+
+    assert_matches(&document, "TypeList", &app.get_json("/types?limit=5").await);
+    assert_matches(
+        &document,
+        "TypeDocument",
+        &app.get_json("/types/cncf/helm-chart").await,
+    );
+    assert_matches(
+        &document,
+        "VersionList",
+        &app.get_json("/types/cncf/helm-chart/versions").await,
+    );
+    assert_matches(
+        &document,
+        "MediaTypeAnswer",
+        &app.get_json("/media-types/application/vnd.oci.image.layer.v1.tar+gzip")
+            .await,
+    );
+    assert_matches(&document, "Index", &app.get_json("/index.json").await);
+    assert_matches(&document, "Health", &app.get_json("/healthz").await);
+    let validation: Value = app
+        .post_json("/types/cncf/helm-chart/validate", &json!({"apiVersion": 3}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_matches(&document, "Validation", &validation);
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.cncf.helm.config.v1+json", "digest": "sha256:00", "size": 2},
+        "layers": [{"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip", "digest": "sha256:01", "size": 3}]
+    });
+    assert_matches(&document, "Classification", &app.classify(&manifest).await);
+    let unknown = json!({"schemaVersion": 2, "config": {"mediaType": "application/vnd.acme.nothing+json"}, "layers": []});
+    assert_matches(&document, "Classification", &app.classify(&unknown).await);
+    let problem: Value = app.get("/types/acme/nothing").await.json().await.unwrap();
+    assert_matches(&document, "Problem", &problem);
+
+    let definition = "version: 1.0.0\nname: Doc test\nsummary: A definition for the schema test\nstatus: draft\nartifactType: application/vnd.acme.doc.v1+json\nlinks:\n  spec: https://example.com\nowners:\n  - name: Acme\n    url: https://example.com\n";
+    let created: Value = app
+        .client
+        .post(app.url("/submissions?id=acme/doc"))
+        .header("Content-Type", "application/yaml")
+        .body(definition)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_matches(&document, "Submission", &created);
+    assert_matches(
+        &document,
+        "SubmissionList",
+        &app.get_json("/submissions").await,
+    );
+    let id = created["id"].as_str().unwrap();
+    let approved: Value = app
+        .client
+        .post(app.url(&format!("/submissions/{id}/approve")))
+        .bearer_auth("t0ken")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_matches(&document, "Submission", &approved);
+}
