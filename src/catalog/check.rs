@@ -78,12 +78,9 @@ pub fn compare_with_base(base: &CatalogFiles, new: &CatalogFiles) -> Vec<Diagnos
             );
             continue;
         }
-        let old_schema = config_schema_document(base, last_path);
-        let new_schema = config_schema_document(new, path);
-        let (Some(old_schema), Some(new_schema)) = (
-            old_schema.or(Some(Value::Bool(true))).filter(|_| true),
-            new_schema,
-        ) else {
+        // No schema before means every document was accepted.
+        let old_schema = config_schema_document(base, last_path).unwrap_or(Value::Bool(true));
+        let Some(new_schema) = config_schema_document(new, path) else {
             continue;
         };
         if is_compatible_bump(last, &version) {
