@@ -49,6 +49,16 @@ pub enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Export the static site: the HTML pages, index.json, one JSON file per type and version,
+    /// and the assets, for any static host or CDN.
+    Build {
+        /// Catalog directory (default: the built-in catalog).
+        #[arg(long, env = "TYPEHOUSE_TYPES")]
+        types: Option<PathBuf>,
+        /// Where to write the site (created if missing; files already there are overwritten).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Validate a config document (JSON) against a type's config schema.
     Validate {
         /// A type id (`cncf/helm-chart`) or media type, optionally `@VERSION` or `@REQUIREMENT`.
@@ -186,6 +196,7 @@ pub fn run(cli: Cli) -> ExitCode {
             format,
             deny_warnings,
         } => run_check(&dir, base.as_deref(), format, deny_warnings),
+        Command::Build { types, out } => run_build(types.as_deref(), &out),
         Command::Validate { key, file, types } => run_validate(&key, &file, types.as_deref()),
         Command::Classify {
             file,
@@ -513,6 +524,25 @@ fn oci_error(error: OciError) -> ExitCode {
             ExitCode::from(EXIT_PROBLEMS)
         }
         error => usage_error(&error.to_string()),
+    }
+}
+
+fn run_build(types: Option<&Path>, out: &Path) -> ExitCode {
+    let catalog = match load_catalog(types) {
+        Ok(catalog) => catalog,
+        Err(code) => return code,
+    };
+    match crate::site::build(catalog, out) {
+        Ok(built) => {
+            println!(
+                "wrote {} files ({} pages) to {}",
+                built.files,
+                built.pages,
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => usage_error(&error.to_string()),
     }
 }
 

@@ -10,6 +10,9 @@
 //!   a registry (`publish`, `pull`, `serve --from`). Uses `catalog` and the index document of
 //!   `http::state`, so that the published index is byte for byte the served one.
 //! - [`http`]: the actix-web service: routes, handlers, caching, problem documents.
+//! - [`pages`]: the HTML documentation (askama templates): one struct per page, filled with
+//!   computed values. Uses only `catalog`; `http` renders it for browsers, `site` to files.
+//! - [`site`]: the static export (`typehouse build`): the same pages and JSON as files.
 //! - [`cli`]: the command line; the only module that knows every other one.
 //!
 //! Dependency rule: outer layers use `catalog`; `catalog` uses none of them. `submission` uses
@@ -19,5 +22,7 @@ pub mod catalog;
 pub mod cli;
 pub mod http;
 pub mod oci;
+pub mod pages;
+pub mod site;
 pub mod store;
 pub mod submission;

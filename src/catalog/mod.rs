@@ -1,6 +1,7 @@
 //! The catalog domain: definitions, media types, versions, checking and classification.
 //! Nothing here knows of HTTP, storage or templates.
 
+pub mod changes;
 pub mod check;
 pub mod classify;
 pub mod compat;
@@ -10,6 +11,7 @@ pub mod files;
 pub mod load;
 pub mod locate;
 pub mod media_type;
+pub mod outline;
 pub mod rules;
 pub mod schema;
 pub mod type_id;
@@ -214,6 +216,11 @@ impl Catalog {
         self.uses
             .get(&media_type::normalize(media_type))
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// Every media type some type uses, normalized, in no particular order.
+    pub fn media_types(&self) -> impl Iterator<Item = &str> {
+        self.uses.keys().map(String::as_str)
     }
 
     /// The types a media type identifies, with whether it does so as an alias.

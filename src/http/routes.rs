@@ -4,8 +4,9 @@ use actix_web::http::Method;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 
-use super::handlers::{classify, media_types, meta, submissions, types};
+use super::handlers::{classify, media_types, meta, pages, submissions, types};
 use super::problem::ApiError;
+use super::startup::MAX_BODY_BYTES;
 
 /// Registers every route. Each resource answers 405 (and CORS preflights) for other methods.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -23,9 +24,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .default_service(web::to(other_method)),
         )
         .service(read("/media-types/{tail:.*}", media_types::get))
+        .service(read("/", pages::home))
+        .service(read("/api", pages::api))
+        .service(read("/static/{file}", pages::asset))
         .service(
             web::resource("/classify")
+                .app_data(web::FormConfig::default().limit(MAX_BODY_BYTES))
+                // The HTML form posts here too; JSON bodies keep the API's answer.
+                .route(web::post().guard(form_body()).to(pages::classify_submit))
                 .route(web::post().to(classify::post))
+                .route(web::route().guard(get_or_head()).to(pages::classify_form))
                 .default_service(web::to(other_method)),
         )
         .service(
@@ -40,6 +48,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(read("/submissions/{id}/file", submissions::file))
         .service(read("/submissions/{id}/patch", submissions::patch));
 }
+
+/// Routes that only answer HTML pages (for browsers), so the OpenAPI document leaves them out:
+/// the catalog at `/`, the API page, the classify form (`GET /classify`, and `POST /classify`
+/// with a form body) and the content-hashed assets.
+pub const PAGE_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/api"),
+    ("GET", "/classify"),
+    ("GET", "/static/{file}"),
+];
 
 /// The routes and methods the service answers, for the OpenAPI cross-check.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -90,6 +108,23 @@ fn get_or_head() -> impl guard::Guard {
     guard::Any(guard::Get()).or(guard::Head())
 }
 
+/// A body sent by an HTML form.
+fn form_body() -> impl guard::Guard {
+    guard::fn_guard(|context| {
+        context
+            .head()
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| {
+                value
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/x-www-form-urlencoded")
+            })
+    })
+}
+
 /// OPTIONS is a CORS preflight; anything else is a method the resource does not take.
 async fn other_method(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     if request.method() == Method::OPTIONS {
@@ -112,10 +147,11 @@ async fn other_method(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     )))
 }
 
-/// Unknown paths.
+/// Unknown paths, named as the client meant them (percent-decoded, like every other key).
 pub async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let path = percent_encoding::percent_decode_str(request.path()).decode_utf8_lossy();
     Err(ApiError::NotFound(format!(
         "nothing at {}",
-        request.path().chars().take(200).collect::<String>()
+        path.chars().take(200).collect::<String>()
     )))
 }

@@ -14,7 +14,9 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 
 use super::access::{RateLimiter, ReviewTokens};
 use super::body::PROBLEM_JSON;
+use super::handlers::pages;
 use super::handlers::submissions::Submissions;
+use super::negotiate::prefers_html;
 use super::openapi::OpenApiDocument;
 use super::problem::problem_for_status;
 use super::reload::{self, CatalogSource};
@@ -193,15 +195,21 @@ fn spawn_sighup_listener(state: std::sync::Weak<AppState>, source: CatalogSource
 }
 
 /// Errors actix answers by itself (unknown route, payload limits, malformed query strings)
-/// get a problem document too. Our own errors already have one and pass through.
+/// get a problem document too. Our own errors already have one and pass through. Clients that
+/// prefer HTML get every error as a page instead; pages a handler rendered pass through.
 fn as_problem<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem || response.status().is_redirection() {
+    let content_type = |prefix: &str| {
+        response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(prefix.as_bytes()))
+    };
+    let is_problem = content_type(PROBLEM_JSON);
+    let is_page = content_type("text/html");
+    let wants_page = !is_page && prefers_html(response.request());
+    if (is_problem && !wants_page) || is_page || response.status().is_redirection() {
         return Ok(ErrorHandlerResponse::Response(
             response.map_into_left_body(),
         ));
@@ -213,6 +221,25 @@ fn as_problem<B: MessageBody + 'static>(
         .map(|error| error.to_string())
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
     let (request, old) = response.into_parts();
+    if wants_page {
+        let mut page = pages::error_page(&request, status, &detail);
+        for (name, value) in old.headers() {
+            if name == header::ALLOW
+                || name == header::WWW_AUTHENTICATE
+                || name == header::RETRY_AFTER
+            {
+                page.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        return Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(request, page.map_into_boxed_body())
+                .map_into_right_body::<B>()
+                .map_body(|_, body| match body {
+                    EitherBody::Left { body } => EitherBody::Left { body },
+                    EitherBody::Right { body } => EitherBody::Right { body },
+                }),
+        ));
+    }
     let mut replacement = HttpResponse::build(status);
     for (name, value) in old.headers() {
         if name != header::CONTENT_TYPE

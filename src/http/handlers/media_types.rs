@@ -4,7 +4,7 @@ use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::decode_tail;
+use super::{decode_tail, pages};
 use crate::catalog::MediaType;
 use crate::http::body::respond_dynamic;
 use crate::http::negotiate::prefers_html;
@@ -12,11 +12,6 @@ use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 
 pub async fn get(request: HttpRequest, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
-    if prefers_html(&request) {
-        return Err(ApiError::NotAcceptable(
-            "HTML pages are not served here yet; ask for application/json".into(),
-        ));
-    }
     let snapshot = state.current();
     let key = decode_tail(&request, "/media-types/")?;
     let uses = snapshot.catalog.uses_of(&key);
@@ -26,6 +21,11 @@ pub async fn get(request: HttpRequest, state: Data<AppState>) -> Result<HttpResp
             Err(error) => format!("no type uses it, and it is not a valid OCI media type: {error}"),
         };
         return Err(ApiError::NotFound(detail));
+    }
+    if prefers_html(&request) {
+        if let Some(page) = pages::media_type_page(&request, &snapshot, &key) {
+            return Ok(page);
+        }
     }
     let spelling = uses[0].media_type.to_string();
     let warnings: Vec<String> = uses[0]

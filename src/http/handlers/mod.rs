@@ -3,6 +3,7 @@
 pub mod classify;
 pub mod media_types;
 pub mod meta;
+pub mod pages;
 pub mod submissions;
 pub mod types;
 

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{decode_tail, parse_json, require_json};
+use super::{decode_tail, pages, parse_json, require_json};
 use crate::catalog::definition::Status;
 use crate::catalog::{Published, Resolution, TypeEntry};
 use crate::http::body::{CachePolicy, respond_dynamic};
@@ -19,12 +19,12 @@ const MAX_LIMIT: usize = 1000;
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
-    q: Option<String>,
-    status: Option<String>,
-    vendor: Option<String>,
-    tag: Option<String>,
-    limit: Option<usize>,
-    offset: Option<usize>,
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub vendor: Option<String>,
+    pub tag: Option<String>,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
 }
 
 /// `GET /types`: the latest version of every type, filtered and paged.
@@ -33,10 +33,10 @@ pub async fn list(
     state: Data<AppState>,
     query: Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if prefers_html(&request) {
-        return Err(not_acceptable());
-    }
     let snapshot = state.current();
+    if prefers_html(&request) {
+        return Ok(pages::catalog(&request, &snapshot, &query));
+    }
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(ApiError::BadRequest(format!(
@@ -111,10 +111,10 @@ pub async fn get(
     let (entry, target) = locate(&snapshot, &tail, &request)?;
     match target {
         Target::Definition => {
-            if prefers_html(&request) {
-                return Err(not_acceptable());
-            }
             let (published, policy) = select(entry, query.version.as_deref())?;
+            if prefers_html(&request) {
+                return Ok(pages::type_page(&request, &snapshot, entry, published));
+            }
             let answers = &snapshot.types[&entry.id];
             let mut response =
                 answers.versions[&published.version().to_string()].respond(&request, policy);
@@ -331,10 +331,6 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let day_of_year = (153 * month_index + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
-}
-
-fn not_acceptable() -> ApiError {
-    ApiError::NotAcceptable("HTML pages are not served here yet; ask for application/json".into())
 }
 
 #[cfg(test)]

@@ -1,0 +1,235 @@
+//! The HTML side of the service: routes that only exist as pages (`/`, `/api`, the classify
+//! form, `/static/...`), the page answers of the resources that negotiate (`/types`,
+//! `/types/{key}`, `/media-types/{mediaType}`), and the headers every page shares.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::web::{Data, Form, Path, Query};
+use actix_web::{HttpRequest, HttpResponse};
+
+use super::types::ListQuery;
+use crate::catalog::classify::{Reference, classify};
+use crate::catalog::{Published, TypeEntry};
+use crate::http::body::{Body, CachePolicy, HTML, if_none_match, strong_etag};
+use crate::http::negotiate::prefers_html;
+use crate::http::problem::ApiError;
+use crate::http::state::{AppState, Snapshot};
+use crate::pages::classify::ClassifyForm;
+use crate::pages::{self, Paths, assets};
+
+/// Pages load only their own stylesheet, script and `data:` icons, and post only to us.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; \
+     img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// `GET /`: the catalog, filtered by the same query parameters as `GET /types`.
+pub async fn home(
+    request: HttpRequest,
+    state: Data<AppState>,
+    query: Query<ListQuery>,
+) -> HttpResponse {
+    catalog(&request, &state.current(), &query)
+}
+
+/// The catalog page for `query`: every card, those the API's filter rejects hidden.
+pub fn catalog(request: &HttpRequest, snapshot: &Snapshot, query: &ListQuery) -> HttpResponse {
+    let visible: HashSet<String> = super::types::filter(snapshot, query)
+        .into_iter()
+        .map(|summary| summary.id)
+        .collect();
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    let search = pages::catalog::Search {
+        q: text(&query.q),
+        vendor: text(&query.vendor),
+        status: text(&query.status),
+        tag: text(&query.tag),
+    };
+    page(
+        request,
+        pages::catalog::render_page(
+            &snapshot.catalog,
+            &search,
+            &|id| visible.contains(id.as_str()),
+            &Paths::server(request.path()),
+        ),
+    )
+}
+
+/// The type page of one version; the query's `registry`, `repository`, `tag` and `digest`
+/// fill the action commands.
+pub fn type_page(
+    request: &HttpRequest,
+    snapshot: &Snapshot,
+    entry: &TypeEntry,
+    published: &Published,
+) -> HttpResponse {
+    let reference = Query::<Reference>::from_query(request.query_string())
+        .map(Query::into_inner)
+        .unwrap_or_default();
+    page(
+        request,
+        pages::type_page::render_page(
+            &snapshot.catalog,
+            entry,
+            published,
+            &reference,
+            &Paths::server(request.path()),
+        ),
+    )
+}
+
+/// The media type page; `None` when no type uses `key`.
+pub fn media_type_page(
+    request: &HttpRequest,
+    snapshot: &Snapshot,
+    key: &str,
+) -> Option<HttpResponse> {
+    pages::media_type::render_page(&snapshot.catalog, key, &Paths::server(request.path()))
+        .map(|html| page(request, html))
+}
+
+/// `GET /api`.
+pub async fn api(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
+    let info = request.connection_info();
+    let base = format!("{}://{}", info.scheme(), info.host());
+    let html = pages::api::render_page(
+        &state.current().catalog,
+        Some(&base),
+        &Paths::server(request.path()),
+    );
+    page(&request, html)
+}
+
+/// `GET /classify`: the form. The JSON API only takes POST here.
+pub async fn classify_form(
+    request: HttpRequest,
+    state: Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if !prefers_html(&request) {
+        return Err(ApiError::MethodNotAllowed(
+            "classification takes POST with the manifest as JSON body".into(),
+        ));
+    }
+    let html = pages::classify::render_page(
+        &state.current().catalog,
+        &ClassifyForm::default(),
+        None,
+        &Paths::server(request.path()),
+    );
+    Ok(page(&request, html))
+}
+
+/// `POST /classify` from the HTML form (`application/x-www-form-urlencoded`): the form again,
+/// with the classification or why there is none (then with status 422).
+pub async fn classify_submit(
+    request: HttpRequest,
+    state: Data<AppState>,
+    form: Form<ClassifyForm>,
+) -> HttpResponse {
+    let snapshot = state.current();
+    let outcome = serde_json::from_str::<serde_json::Value>(&form.manifest)
+        .map_err(|error| format!("It is not valid JSON: {error}."))
+        .and_then(|document| {
+            classify(&snapshot.catalog, &document, &form.reference())
+                .map_err(|error| format!("{}.", capitalize(&error.to_string())))
+        });
+    let status = if outcome.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let html = pages::classify::render_page(
+        &snapshot.catalog,
+        &form,
+        Some(outcome),
+        &Paths::server(request.path()),
+    );
+    let mut response = page_response(status, html);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// Assets, precomputed with their ETag and gzip variant.
+static ASSET_BODIES: LazyLock<Vec<(&'static str, Body)>> = LazyLock::new(|| {
+    assets::all()
+        .iter()
+        .map(|asset| {
+            (
+                asset.file_name.as_str(),
+                Body::new(asset.bytes.to_vec(), asset.content_type),
+            )
+        })
+        .collect()
+});
+
+/// `GET /static/{file}`: content-hashed, so cached for a year.
+pub async fn asset(request: HttpRequest, file: Path<String>) -> Result<HttpResponse, ApiError> {
+    ASSET_BODIES
+        .iter()
+        .find(|(name, _)| *name == file.as_str())
+        .map(|(_, body)| body.respond(&request, CachePolicy::Asset))
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no asset `{}`",
+                file.chars().take(100).collect::<String>()
+            ))
+        })
+}
+
+/// A page answer: strong ETag and `304`, short caching, and the page's security headers.
+pub fn page(request: &HttpRequest, html: String) -> HttpResponse {
+    let etag = strong_etag(html.as_bytes());
+    if if_none_match(request, &[&etag]) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::VARY, "Accept, Accept-Encoding"))
+            .finish();
+    }
+    let mut response = page_response(StatusCode::OK, html);
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, crate::http::body::header_value(&etag));
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=60"),
+    );
+    response
+}
+
+/// An HTML answer with any status (error pages too).
+pub fn page_response(status: StatusCode, html: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HTML))
+        .insert_header((header::VARY, "Accept, Accept-Encoding"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .body(html)
+}
+
+/// The error page for `status`, for clients that prefer HTML.
+pub fn error_page(request: &HttpRequest, status: StatusCode, detail: &str) -> HttpResponse {
+    let meta = request
+        .app_data::<Data<AppState>>()
+        .map(|state| state.current().catalog.meta.clone());
+    let html = pages::error::render_page(
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error"),
+        detail,
+        meta.as_ref(),
+        &Paths::server(request.path()),
+    );
+    page_response(status, html)
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

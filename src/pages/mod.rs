@@ -1,0 +1,296 @@
+//! The HTML documentation (askama): one template struct per page, next to the function that
+//! fills it, and the layout they share. Pages get computed values (the catalog, a filled form),
+//! never storage or HTTP handles, so the server and the static site (`site.rs`) render the very
+//! same pages; only [`Paths`] knows where a link points in each.
+//!
+//! Every link is relative to the page itself (`../../static/app.css`), so the static site works
+//! under any path prefix and the server's pages work behind any proxy prefix alike.
+
+pub mod api;
+pub mod assets;
+pub mod catalog;
+pub mod classify;
+pub mod error;
+pub mod markdown;
+pub mod media_type;
+pub mod type_page;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::catalog::CatalogMeta;
+use crate::catalog::media_type::normalize;
+
+/// Who serves the page: the service (which also answers forms and `?query` filters on its
+/// own) or a static host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Server,
+    Site,
+}
+
+/// Characters kept as they are in a link path; everything else is percent-encoded (`+` too,
+/// which some object stores read as a space).
+const PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// The links of one page, relative to where that page is.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    mode: Mode,
+    /// `./` at the root, `../` per directory below it.
+    root: String,
+}
+
+impl Paths {
+    /// For a page the server answers at `path`, the request's path as sent (still
+    /// percent-encoded: `/types/application%2Fvnd.x` is one level deep, as the browser sees it).
+    pub fn server(path: &str) -> Self {
+        let depth = path.trim_start_matches('/').matches('/').count();
+        Self::at_depth(Mode::Server, depth)
+    }
+
+    /// For the static site's file at `file`, relative to the site root.
+    pub fn site(file: &str) -> Self {
+        Self::at_depth(Mode::Site, file.matches('/').count())
+    }
+
+    fn at_depth(mode: Mode, depth: usize) -> Self {
+        let root = if depth == 0 {
+            "./".to_string()
+        } else {
+            "../".repeat(depth)
+        };
+        Self { mode, root }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The catalog page.
+    pub fn home(&self) -> String {
+        match self.mode {
+            Mode::Server => self.root.clone(),
+            Mode::Site => format!("{}index.html", self.root),
+        }
+    }
+
+    pub fn type_page(&self, id: &str) -> String {
+        match self.mode {
+            Mode::Server => format!("{}types/{id}", self.root),
+            Mode::Site => format!("{}{}", self.root, Self::type_page_file(id)),
+        }
+    }
+
+    /// A type page showing one version (the static site has pages of latest versions only,
+    /// so it links the version's JSON instead).
+    pub fn version_page(&self, id: &str, version: &str) -> String {
+        match self.mode {
+            Mode::Server => format!("{}types/{id}?version={version}", self.root),
+            Mode::Site => self.version_json(id, version),
+        }
+    }
+
+    /// The latest definition as JSON.
+    pub fn type_json(&self, id: &str) -> String {
+        format!("{}types/{id}/index.json", self.root)
+    }
+
+    pub fn version_json(&self, id: &str, version: &str) -> String {
+        format!("{}types/{id}/{version}.json", self.root)
+    }
+
+    /// The latest config schema.
+    pub fn schema_json(&self, id: &str) -> String {
+        match self.mode {
+            Mode::Server => format!("{}types/{id}/schema", self.root),
+            Mode::Site => format!("{}types/{id}/schema.json", self.root),
+        }
+    }
+
+    pub fn media_type(&self, media_type: &str) -> String {
+        match self.mode {
+            Mode::Server => format!(
+                "{}media-types/{}",
+                self.root,
+                utf8_percent_encode(media_type, PATH)
+            ),
+            Mode::Site => format!(
+                "{}{}",
+                self.root,
+                utf8_percent_encode(&Self::media_type_file(media_type), PATH)
+            ),
+        }
+    }
+
+    /// The classify form: only the service can answer it.
+    pub fn classify(&self) -> Option<String> {
+        (self.mode == Mode::Server).then(|| format!("{}classify", self.root))
+    }
+
+    pub fn api(&self) -> String {
+        match self.mode {
+            Mode::Server => format!("{}api", self.root),
+            Mode::Site => format!("{}api/index.html", self.root),
+        }
+    }
+
+    /// The OpenAPI document: only the service has the API it describes.
+    pub fn openapi(&self) -> Option<String> {
+        (self.mode == Mode::Server).then(|| format!("{}openapi.json", self.root))
+    }
+
+    pub fn index_json(&self) -> String {
+        format!("{}index.json", self.root)
+    }
+
+    pub fn definition_schema(&self) -> String {
+        format!("{}definition.schema.json", self.root)
+    }
+
+    /// A static asset by its source name (`app.css`), at its content-hashed URL.
+    pub fn asset(&self, name: &str) -> String {
+        format!("{}static/{}", self.root, assets::file_name(name))
+    }
+
+    /// Where the static site keeps a type's page.
+    pub fn type_page_file(id: &str) -> String {
+        format!("types/{id}/index.html")
+    }
+
+    /// Where the static site keeps a media type's page (by its normalized spelling).
+    pub fn media_type_file(media_type: &str) -> String {
+        format!("media-types/{}/index.html", normalize(media_type))
+    }
+}
+
+/// Which entry of the main navigation a page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Catalog,
+    Classify,
+    Api,
+    Other,
+}
+
+/// What `base.html` needs: the page title and the shared links.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    pub description: String,
+    pub section: Section,
+    pub home: String,
+    pub api: String,
+    pub classify: Option<String>,
+    pub index_json: String,
+    pub definition_schema: String,
+    pub css: String,
+    pub js: String,
+    pub icon: String,
+    /// `typehouse 0.1.0`.
+    pub catalog: String,
+    pub homepage: Option<String>,
+    /// The stylesheet itself, for pages that must work wherever a host puts them (the static
+    /// site's `404.html` is served at any depth, where relative links cannot reach `static/`).
+    pub inline_css: Option<&'static str>,
+}
+
+impl Layout {
+    pub fn new(
+        paths: &Paths,
+        meta: Option<&CatalogMeta>,
+        title: impl Into<String>,
+        section: Section,
+    ) -> Self {
+        let description = meta
+            .and_then(|m| m.description.clone())
+            .unwrap_or_else(|| "Well-known OCI artifact types".into());
+        Self {
+            title: title.into(),
+            description,
+            section,
+            home: paths.home(),
+            api: paths.api(),
+            classify: paths.classify(),
+            index_json: paths.index_json(),
+            definition_schema: paths.definition_schema(),
+            css: paths.asset("app.css"),
+            js: paths.asset("app.js"),
+            icon: paths.asset("icon.svg"),
+            catalog: meta.map_or_else(
+                || "typehouse".into(),
+                |m| format!("{} {}", m.name, m.version),
+            ),
+            homepage: meta
+                .and_then(|m| m.homepage.clone())
+                .filter(|url| markdown::is_safe_url(url) && url.starts_with("http")),
+            inline_css: None,
+        }
+    }
+
+    /// Is this page in the navigation entry `name` (`catalog`, `classify`, `api`)?
+    pub fn current(&self, name: &str) -> bool {
+        let current = match self.section {
+            Section::Catalog => "catalog",
+            Section::Classify => "classify",
+            Section::Api => "api",
+            Section::Other => "",
+        };
+        current == name
+    }
+}
+
+/// A renderable page; rendering cannot fail for our templates, but askama's API allows it.
+fn render(template: &impl askama::Template) -> String {
+    template
+        .render()
+        .unwrap_or_else(|error| panic!("a page failed to render: {error}"))
+}
+
+/// A type's icon as an `<img>` source: a `data:` URI, so the SVG is shown as an image (where
+/// no script in it runs) and needs no file of its own.
+fn icon_data_uri(svg: &str) -> String {
+    format!(
+        "data:image/svg+xml,{}",
+        utf8_percent_encode(svg, NON_ALPHANUMERIC)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_links_climb_to_the_root_of_the_request_path() {
+        assert_eq!(Paths::server("/").home(), "./");
+        assert_eq!(Paths::server("/types").home(), "./");
+        let deep = Paths::server("/types/cncf/helm-chart");
+        assert_eq!(deep.home(), "../../");
+        assert_eq!(deep.type_page("oras/x"), "../../types/oras/x");
+        assert_eq!(
+            Paths::server("/types/application%2Fvnd.x").type_json("a/b"),
+            "../types/a/b/index.json"
+        );
+        assert_eq!(
+            deep.media_type("application/vnd.cncf.helm.config.v1+json"),
+            "../../media-types/application/vnd.cncf.helm.config.v1%2Bjson"
+        );
+    }
+
+    #[test]
+    fn site_links_name_files() {
+        let paths = Paths::site("types/cncf/helm-chart/index.html");
+        assert_eq!(paths.home(), "../../../index.html");
+        assert_eq!(paths.type_page("a/b"), "../../../types/a/b/index.html");
+        assert_eq!(
+            paths.media_type("Application/X+JSON"),
+            "../../../media-types/application/x%2Bjson/index.html"
+        );
+        assert_eq!(paths.classify(), None);
+        assert_eq!(Paths::site("index.html").api(), "./api/index.html");
+    }
+}

@@ -1,0 +1,473 @@
+//! The pages in real headless Chromium, driven over WebDriver (chromedriver): no console
+//! errors, the search box filters as you type, copy buttons and the action form work.
+//! Screenshots land in `target/screenshots/` for review.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+const INSTALL: &str = "apt-get install -y chromium chromium-driver";
+
+/// A chromedriver on a free port, stopped (with its browsers) when dropped.
+struct Driver {
+    process: Child,
+    url: String,
+    _profile: tempfile::TempDir,
+    profile: PathBuf,
+}
+
+impl Driver {
+    fn start() -> Self {
+        for program in ["chromium", "chromedriver"] {
+            let found = Command::new(program)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success());
+            assert!(
+                found,
+                "the browser tests need `{program}` on PATH: install Chromium and its driver \
+                 with `{INSTALL}` (scripts/test does this on a fresh machine)"
+            );
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let process = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("chromedriver does not start ({error}); {INSTALL}"));
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let profile = tempfile::TempDir::new().expect("a profile directory");
+        Self {
+            process,
+            url,
+            profile: profile.path().to_path_buf(),
+            _profile: profile,
+        }
+    }
+
+    /// A desktop browser window of `width` × `height`.
+    async fn browser(&self, width: u32, height: u32) -> Client {
+        self.session(width, height, None).await
+    }
+
+    /// A phone: Chrome's mobile emulation of a `width` pixels wide screen (windows cannot be
+    /// made that narrow).
+    async fn phone(&self, width: u32, height: u32) -> Client {
+        let metrics = json!({"width": width, "height": height, "pixelRatio": 2.0, "mobile": true, "touch": true});
+        self.session(width, height, Some(json!({ "deviceMetrics": metrics })))
+            .await
+    }
+
+    async fn session(&self, width: u32, height: u32, emulation: Option<Value>) -> Client {
+        let mut capabilities = serde_json::Map::new();
+        let mut options = json!({
+                "binary": chromium_binary(),
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--hide-scrollbars",
+                    format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", self.profile.join(format!("{width}x{height}")).display()),
+                ],
+        });
+        if let Some(emulation) = emulation {
+            options["mobileEmulation"] = emulation;
+        }
+        capabilities.insert("goog:chromeOptions".into(), options);
+        capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .unwrap_or_else(|error| {
+                panic!("no browser session ({error}); is Chromium installed? {INSTALL}")
+            })
+    }
+
+    /// Console messages since the last call: chromedriver's browser log.
+    async fn console(&self, browser: &Client) -> Vec<Value> {
+        let session = browser
+            .session_id()
+            .await
+            .expect("a session id")
+            .expect("a session");
+        let response = reqwest::Client::new()
+            .post(format!("{}/session/{session}/se/log", self.url))
+            .json(&json!({"type": "browser"}))
+            .send()
+            .await
+            .expect("chromedriver answers");
+        let body: Value = response.json().await.expect("a JSON log");
+        body["value"].as_array().cloned().unwrap_or_default()
+    }
+
+    async fn assert_no_console_errors(&self, browser: &Client, page: &str) {
+        let errors: Vec<Value> = self
+            .console(browser)
+            .await
+            .into_iter()
+            .filter(|entry| entry["level"] == "SEVERE" || entry["level"] == "WARNING")
+            .collect();
+        assert!(errors.is_empty(), "console errors on {page}: {errors:#?}");
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn chromium_binary() -> String {
+    for candidate in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
+        if std::path::Path::new(candidate).exists() {
+            return candidate.into();
+        }
+    }
+    "chromium".into()
+}
+
+fn screenshot_dir() -> PathBuf {
+    // CARGO_TARGET_TMPDIR is `<target>/tmp`.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("a target directory")
+        .join("screenshots");
+    std::fs::create_dir_all(&dir).expect("the screenshot directory");
+    dir
+}
+
+async fn save_screenshot(browser: &Client, name: &str) {
+    let png = browser.screenshot().await.expect("a screenshot");
+    std::fs::write(screenshot_dir().join(name), png).expect("the screenshot is saved");
+}
+
+/// Evaluates `script` (a function body) and returns its value.
+async fn eval(browser: &Client, script: &str) -> Value {
+    browser
+        .execute(script, Vec::new())
+        .await
+        .expect("the script runs")
+}
+
+/// Elements that stick out of the viewport sideways (outside any scrolling box).
+async fn sideways_overflow(browser: &Client) -> Value {
+    eval(
+        browser,
+        "const width = document.documentElement.clientWidth; const found = [];\
+         for (const e of document.querySelectorAll('body *')) {\
+           const r = e.getBoundingClientRect(); if (r.right <= width + 1 || r.width === 0) continue;\
+           let p = e.parentElement, clipped = false;\
+           while (p) { if (getComputedStyle(p).overflowX !== 'visible') { clipped = true; break; } p = p.parentElement; }\
+           if (!clipped) found.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '') + ' ends at ' + Math.round(r.right) + ' of ' + width);\
+         } return found.slice(0, 12);",
+    )
+    .await
+}
+
+async fn wait_until(browser: &Client, script: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if eval(browser, script).await == Value::Bool(true) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn in_chromium_the_catalog_filters_as_you_type_and_the_type_page_copies_and_fills() {
+    let app = TestApp::spawn();
+    let driver = Driver::start();
+    let browser = driver.browser(1280, 1000).await;
+
+    // The catalog loads without console errors.
+    browser
+        .goto(&app.url("/"))
+        .await
+        .expect("the catalog loads");
+    browser
+        .wait()
+        .for_element(Locator::Css("[data-card]"))
+        .await
+        .expect("cards");
+    driver.assert_no_console_errors(&browser, "/").await;
+    let total = eval(
+        &browser,
+        "return document.querySelectorAll('[data-card]').length",
+    )
+    .await;
+    let visible = "return document.querySelectorAll('[data-card]:not([hidden])').length";
+    assert_eq!(eval(&browser, visible).await, total);
+    save_screenshot(&browser, "catalog.png").await;
+
+    // Typing filters the list, with no submit.
+    let search = browser
+        .find(Locator::Id("q"))
+        .await
+        .expect("the search box");
+    search.send_keys("helm").await.expect("typing");
+    wait_until(
+        &browser,
+        "return document.querySelectorAll('[data-card]:not([hidden])').length < document.querySelectorAll('[data-card]').length",
+        "the list to filter",
+    )
+    .await;
+    let shown: Vec<String> = serde_json::from_value(
+        eval(
+            &browser,
+            "return Array.from(document.querySelectorAll('[data-card]:not([hidden]) h2')).map(h => h.textContent.trim())",
+        )
+        .await,
+    )
+    .expect("names");
+    assert!(shown.iter().any(|name| name == "Helm chart"), "{shown:?}");
+    assert!(!shown.iter().any(|name| name == "Acme widget"), "{shown:?}");
+    let count = browser
+        .find(Locator::Id("result-count"))
+        .await
+        .expect("the count")
+        .text()
+        .await
+        .expect("its text");
+    assert!(count.contains(" types match"), "{count}");
+    let address = browser.current_url().await.expect("a URL");
+    assert_eq!(address.query(), Some("q=helm"));
+
+    // A status filter narrows further; emptying the search widens again.
+    let status = browser
+        .find(Locator::Id("status"))
+        .await
+        .expect("the status filter");
+    status
+        .select_by_value("deprecated")
+        .await
+        .expect("selecting a status");
+    wait_until(
+        &browser,
+        "return document.getElementById('no-results').hidden === false",
+        "no helm type to be deprecated",
+    )
+    .await;
+    status.select_by_value("").await.expect("any status");
+    search.clear().await.expect("clearing");
+    search.send_keys("acme").await.expect("typing");
+    wait_until(
+        &browser,
+        "return document.querySelectorAll('[data-card]:not([hidden])').length === 2",
+        "the two acme types",
+    )
+    .await;
+    driver
+        .assert_no_console_errors(&browser, "/ after filtering")
+        .await;
+
+    // The type page: copy a media type, fill the action form.
+    browser
+        .goto(&app.url("/types/acme/widget"))
+        .await
+        .expect("the type page loads");
+    let copy = browser
+        .wait()
+        .for_element(Locator::Css("button[data-copy='media-type-0']"))
+        .await
+        .expect("a copy button");
+    assert!(
+        copy.is_displayed().await.expect("visibility"),
+        "the script shows copy buttons"
+    );
+    copy.click().await.expect("clicking copy");
+    wait_until(
+        &browser,
+        "return document.querySelector(\"button[data-copy='media-type-0']\").textContent === 'Copied'",
+        "the button to say Copied",
+    )
+    .await;
+
+    for (field, value) in [
+        ("registry", "registry.example.com"),
+        ("repository", "team/widgets"),
+        ("tag", "2.1.0"),
+    ] {
+        browser
+            .find(Locator::Id(field))
+            .await
+            .expect("a form field")
+            .send_keys(value)
+            .await
+            .expect("typing");
+    }
+    let command = browser
+        .find(Locator::Id("action-install"))
+        .await
+        .expect("the install command")
+        .text()
+        .await
+        .expect("its text");
+    assert_eq!(
+        command,
+        "widget install widgets --from oci://registry.example.com/team/widgets --version 2.1.0"
+    );
+    let pull = browser
+        .find(Locator::Id("action-pull"))
+        .await
+        .expect("the pull command")
+        .text()
+        .await
+        .expect("its text");
+    assert_eq!(pull, "widget pull registry.example.com/team/widgets:2.1.0");
+
+    // The action's copy button copies the filled command.
+    browser
+        .find(Locator::Css("button[data-copy='action-install']"))
+        .await
+        .expect("a copy button")
+        .click()
+        .await
+        .expect("clicking copy");
+    wait_until(
+        &browser,
+        "return document.querySelector(\"button[data-copy='action-install']\").textContent === 'Copied'",
+        "the command's button to say Copied",
+    )
+    .await;
+    driver
+        .assert_no_console_errors(&browser, "/types/acme/widget")
+        .await;
+    browser
+        .execute("window.scrollTo(0, 0)", Vec::new())
+        .await
+        .expect("scrolling");
+    save_screenshot(&browser, "type-page.png").await;
+    eval(
+        &browser,
+        "document.getElementById('actions').scrollIntoView(); return true",
+    )
+    .await;
+    save_screenshot(&browser, "type-page-actions.png").await;
+    eval(
+        &browser,
+        "document.getElementById('config').scrollIntoView(); return true",
+    )
+    .await;
+    save_screenshot(&browser, "type-page-config.png").await;
+    browser.close().await.expect("the browser closes");
+
+    // A phone-sized window.
+    let phone = driver.phone(390, 844).await;
+    phone.goto(&app.url("/")).await.expect("the catalog loads");
+    phone
+        .wait()
+        .for_element(Locator::Css("[data-card]"))
+        .await
+        .expect("cards");
+    assert_eq!(
+        sideways_overflow(&phone).await,
+        json!([]),
+        "the catalog sticks out sideways on a phone"
+    );
+    save_screenshot(&phone, "catalog-phone.png").await;
+    phone
+        .goto(&app.url("/types/acme/widget"))
+        .await
+        .expect("the type page loads");
+    assert_eq!(
+        sideways_overflow(&phone).await,
+        json!([]),
+        "the type page sticks out sideways on a phone"
+    );
+    save_screenshot(&phone, "type-page-phone.png").await;
+    driver.assert_no_console_errors(&phone, "phone pages").await;
+    phone.close().await.expect("the browser closes");
+}
+
+#[tokio::test]
+async fn in_chromium_every_control_is_reachable_by_keyboard_and_shows_focus() {
+    let app = TestApp::spawn();
+    let driver = Driver::start();
+    let browser = driver.browser(1280, 900).await;
+    browser
+        .goto(&app.url("/"))
+        .await
+        .expect("the catalog loads");
+    browser
+        .wait()
+        .for_element(Locator::Css("[data-card]"))
+        .await
+        .expect("cards");
+    // Tab from the top: the skip link comes first and is visible when focused.
+    let body = browser.find(Locator::Css("body")).await.expect("a body");
+    body.send_keys(&fantoccini::key::Key::Tab)
+        .await
+        .expect("tab");
+    let focused = eval(
+        &browser,
+        "const e = document.activeElement; const r = e.getBoundingClientRect(); \
+         return {text: e.textContent.trim(), top: r.top, outline: getComputedStyle(e).outlineStyle}",
+    )
+    .await;
+    assert_eq!(focused["text"], "Skip to the content");
+    assert!(focused["top"].as_f64().unwrap_or(-1.0) >= 0.0, "{focused}");
+    // Every form control has a label.
+    let unlabelled = eval(
+        &browser,
+        "return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))\
+           .filter(e => !(e.labels && e.labels.length)).map(e => e.id || e.name)",
+    )
+    .await;
+    assert_eq!(unlabelled, json!([]));
+    // Tabbing reaches the search box, and focus is drawn.
+    let mut reached = false;
+    for _ in 0..10 {
+        let active = browser.active_element().await.expect("an active element");
+        active
+            .send_keys(&fantoccini::key::Key::Tab)
+            .await
+            .expect("tab");
+        let state = eval(
+            &browser,
+            "const e = document.activeElement; return {id: e.id, outline: getComputedStyle(e).outlineStyle}",
+        )
+        .await;
+        if state["id"] == "q" {
+            assert_ne!(
+                state["outline"], "none",
+                "the focused search box shows no outline"
+            );
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "tabbing never reached the search box");
+    driver.assert_no_console_errors(&browser, "/").await;
+    browser.close().await.expect("the browser closes");
+}
