@@ -75,7 +75,11 @@ pub fn file_name(name: &str) -> &'static str {
 
 /// The stylesheet's text, for pages that inline it.
 pub fn stylesheet() -> &'static str {
-    std::str::from_utf8(include_bytes!("../../static/app.css")).expect("app.css is UTF-8")
+    let css = ASSETS
+        .iter()
+        .find(|asset| asset.name == "app.css")
+        .expect("static/app.css is built in");
+    std::str::from_utf8(css.bytes).expect("app.css is UTF-8")
 }
 
 #[cfg(test)]

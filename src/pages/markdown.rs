@@ -31,31 +31,22 @@ pub fn render(markdown: &str) -> String {
             Event::End(TagEnd::Heading(level)) => {
                 events.push(Event::End(TagEnd::Heading(demote(level))));
             }
-            Event::Start(Tag::Link {
-                dest_url, title, ..
-            }) => {
-                let kept = is_safe_url(&dest_url);
-                if kept {
-                    events.push(Event::Html(open_link(&dest_url, &title)));
-                }
-                links.push(kept);
-            }
-            Event::End(TagEnd::Link) => {
-                if links.pop().unwrap_or(false) {
-                    events.push(Event::Html("</a>".into()));
-                }
-            }
             // An image is shown as a link to it, labelled with its alt text.
-            Event::Start(Tag::Image {
-                dest_url, title, ..
-            }) => {
+            Event::Start(
+                Tag::Link {
+                    dest_url, title, ..
+                }
+                | Tag::Image {
+                    dest_url, title, ..
+                },
+            ) => {
                 let kept = is_safe_url(&dest_url);
                 if kept {
                     events.push(Event::Html(open_link(&dest_url, &title)));
                 }
                 links.push(kept);
             }
-            Event::End(TagEnd::Image) => {
+            Event::End(TagEnd::Link | TagEnd::Image) => {
                 if links.pop().unwrap_or(false) {
                     events.push(Event::Html("</a>".into()));
                 }

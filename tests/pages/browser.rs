@@ -193,6 +193,19 @@ async fn sideways_overflow(browser: &Client) -> Value {
     .await
 }
 
+/// Loads the catalog page and waits for its cards.
+async fn open_catalog(browser: &Client, app: &TestApp) {
+    browser
+        .goto(&app.url("/"))
+        .await
+        .expect("the catalog loads");
+    browser
+        .wait()
+        .for_element(Locator::Css("[data-card]"))
+        .await
+        .expect("cards");
+}
+
 async fn wait_until(browser: &Client, script: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -211,15 +224,7 @@ async fn in_chromium_the_catalog_filters_as_you_type_and_the_type_page_copies_an
     let browser = driver.browser(1280, 1000).await;
 
     // The catalog loads without console errors.
-    browser
-        .goto(&app.url("/"))
-        .await
-        .expect("the catalog loads");
-    browser
-        .wait()
-        .for_element(Locator::Css("[data-card]"))
-        .await
-        .expect("cards");
+    open_catalog(&browser, &app).await;
     driver.assert_no_console_errors(&browser, "/").await;
     let total = eval(
         &browser,
@@ -384,12 +389,7 @@ async fn in_chromium_the_catalog_filters_as_you_type_and_the_type_page_copies_an
 
     // A phone-sized window.
     let phone = driver.phone(390, 844).await;
-    phone.goto(&app.url("/")).await.expect("the catalog loads");
-    phone
-        .wait()
-        .for_element(Locator::Css("[data-card]"))
-        .await
-        .expect("cards");
+    open_catalog(&phone, &app).await;
     assert_eq!(
         sideways_overflow(&phone).await,
         json!([]),
@@ -415,15 +415,7 @@ async fn in_chromium_every_control_is_reachable_by_keyboard_and_shows_focus() {
     let app = TestApp::spawn();
     let driver = Driver::start();
     let browser = driver.browser(1280, 900).await;
-    browser
-        .goto(&app.url("/"))
-        .await
-        .expect("the catalog loads");
-    browser
-        .wait()
-        .for_element(Locator::Css("[data-card]"))
-        .await
-        .expect("cards");
+    open_catalog(&browser, &app).await;
     // Tab from the top: the skip link comes first and is visible when focused.
     let body = browser.find(Locator::Css("body")).await.expect("a body");
     body.send_keys(&fantoccini::key::Key::Tab)
