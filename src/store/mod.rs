@@ -12,6 +12,7 @@
 use std::io;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use sled::Tree;
@@ -45,6 +46,9 @@ const META: &str = "meta";
 
 const META_FORMAT: &[u8] = b"format";
 const META_NEXT_SEQUENCE: &[u8] = b"next_sequence";
+/// How many writes (submissions and reviews) the database has taken. [`MARKER_FILE`] repeats
+/// the count once they are durable, so a database that lost writes is noticed at open.
+const META_WRITES: &[u8] = b"writes";
 
 /// sled's own files; a directory holding only these and no marker is a sled database that
 /// typehouse did not finish creating, or someone else's.
@@ -112,6 +116,9 @@ struct Marker {
     format: u32,
     #[serde(default)]
     about: String,
+    /// Writes known to be durable; the database must hold at least as many.
+    #[serde(default)]
+    writes: u64,
 }
 
 /// The submissions store. Cheap to clone: clones share one database.
@@ -125,12 +132,14 @@ pub struct Store {
     approved_paths: Tree,
     meta: Tree,
     max_pending: usize,
+    /// The write count [`MARKER_FILE`] holds; shared by clones.
+    confirmed: Arc<Mutex<u64>>,
 }
 
 /// What is in a data directory before sled opens it.
 enum Found {
     Nothing,
-    Store { format: u32 },
+    Store { format: u32, writes: u64 },
 }
 
 impl Store {
@@ -159,14 +168,14 @@ impl Store {
         match found {
             Found::Nothing if !create => return Err(StoreError::Missing(path.to_path_buf())),
             Found::Nothing => std::fs::create_dir_all(path).map_err(io_error)?,
-            Found::Store { format } if format > FORMAT => {
+            Found::Store { format, .. } if format > FORMAT => {
                 return Err(StoreError::NewerFormat {
                     path: path.to_path_buf(),
                     found: format,
                     supported: FORMAT,
                 });
             }
-            Found::Store { format } if format < FORMAT => {
+            Found::Store { format, .. } if format < FORMAT => {
                 return Err(corrupt(
                     path,
                     format!("{MARKER_FILE} names unknown format {format}"),
@@ -185,10 +194,11 @@ impl Store {
             db,
             path: path.to_path_buf(),
             max_pending: DEFAULT_MAX_PENDING,
+            confirmed: Arc::default(),
         };
         match found {
             Found::Nothing => store.initialize()?,
-            Found::Store { format } => store.verify(format)?,
+            Found::Store { format, writes } => store.verify(format, writes)?,
         }
         Ok(store)
     }
@@ -200,10 +210,10 @@ impl Store {
             .insert(META_FORMAT, &FORMAT.to_be_bytes())
             .map_err(|e| self.engine_error(e))?;
         self.flush()?;
-        write_marker(&self.path)
+        write_marker(&self.path, 0)
     }
 
-    fn verify(&self, marked: u32) -> Result<(), StoreError> {
+    fn verify(&self, marked: u32, marked_writes: u64) -> Result<(), StoreError> {
         let stored = self
             .meta
             .get(META_FORMAT)
@@ -228,7 +238,53 @@ impl Store {
                 "{MARKER_FILE} says format {marked} but the database says {stored}"
             )));
         }
+        // sled reads a truncated or older data file as the database it was back then: the
+        // writes since are gone without a word. The marker knows how many were durable.
+        let writes = self.read_writes()?;
+        if writes < marked_writes {
+            return Err(self.corrupt(format!(
+                "it holds {writes} writes but {marked_writes} were stored and acknowledged, so its data file was truncated or replaced by an older copy (if you restored a backup on purpose, restore its {MARKER_FILE} too)"
+            )));
+        }
+        *self.confirmed.lock().unwrap_or_else(|p| p.into_inner()) = writes;
         Ok(())
+    }
+
+    fn read_writes(&self) -> Result<u64, StoreError> {
+        self.meta
+            .get(META_WRITES)
+            .map_err(|e| self.engine_error(e))?
+            .map(|bytes| self.decode_sequence(&bytes))
+            .transpose()
+            .map(Option::unwrap_or_default)
+    }
+
+    /// Counts one write in the transaction; returns the new count.
+    fn count_write(
+        &self,
+        meta: &TransactionalTree,
+    ) -> Result<u64, ConflictableTransactionError<StoreError>> {
+        let writes = match meta.get(META_WRITES)? {
+            Some(bytes) => self.decode_sequence(&bytes).map_err(abort)?,
+            None => 0,
+        } + 1;
+        meta.insert(META_WRITES, &writes.to_be_bytes())?;
+        Ok(writes)
+    }
+
+    /// Records in [`MARKER_FILE`] that `writes` writes are durable. A failure here loses
+    /// nothing (the writes are flushed already), only the check at the next open: it is logged.
+    fn confirm(&self, writes: u64) {
+        let mut confirmed = self.confirmed.lock().unwrap_or_else(|p| p.into_inner());
+        if writes <= *confirmed {
+            return;
+        }
+        match write_marker(&self.path, writes) {
+            Ok(()) => *confirmed = writes,
+            Err(error) => {
+                tracing::warn!(%error, "cannot record the write count in {MARKER_FILE}")
+            }
+        }
     }
 
     /// Stores a new submission, or returns the one with the same content. A new pending
@@ -250,10 +306,13 @@ impl Store {
                             SubmissionId::new(sequence)
                         )))
                     })?;
-                    return Ok(Inserted {
-                        submission,
-                        created: false,
-                    });
+                    return Ok((
+                        Inserted {
+                            submission,
+                            created: false,
+                        },
+                        0,
+                    ));
                 }
                 if evaluated.status == Status::Pending
                     && self.read_count(meta, Status::Pending)? >= self.max_pending as u64
@@ -274,14 +333,20 @@ impl Store {
                 by_digest.insert(evaluated.digest.as_bytes(), &sequence.to_be_bytes())?;
                 by_status.insert(&status_key(submission.status, sequence)[..], &[])?;
                 self.add_count(meta, submission.status, 1)?;
-                Ok(Inserted {
-                    submission,
-                    created: true,
-                })
+                let writes = self.count_write(meta)?;
+                Ok((
+                    Inserted {
+                        submission,
+                        created: true,
+                    },
+                    writes,
+                ))
             })
             .map_err(|e| self.transaction_error(e))?;
+        let (inserted, writes) = inserted;
         if inserted.created {
             self.flush()?;
+            self.confirm(writes);
         }
         Ok(inserted)
     }
@@ -397,10 +462,13 @@ impl Store {
                 self.add_count(meta, before, -1)?;
                 self.add_count(meta, submission.status, 1)?;
                 self.write(submissions, &submission)?;
-                Ok(submission)
+                let writes = self.count_write(meta)?;
+                Ok((submission, writes))
             })
             .map_err(|e| self.transaction_error(e))?;
+        let (updated, writes) = updated;
         self.flush()?;
+        self.confirm(writes);
         Ok(updated)
     }
 
@@ -578,11 +646,13 @@ fn inspect(path: &Path) -> Result<Found, StoreError> {
         // A newer format may not even be sled's: check nothing more, touch nothing.
         return Ok(Found::Store {
             format: marker.format,
+            writes: marker.writes,
         });
     }
     check_sled_files(path)?;
     Ok(Found::Store {
         format: marker.format,
+        writes: marker.writes,
     })
 }
 
@@ -631,10 +701,11 @@ fn check_sled_files(path: &Path) -> Result<(), StoreError> {
 
 /// Writes the marker next to sled's files: to a temporary file, synced, renamed into place,
 /// and the directory synced, so it is either whole or absent.
-fn write_marker(path: &Path) -> Result<(), StoreError> {
+fn write_marker(path: &Path, writes: u64) -> Result<(), StoreError> {
     let marker = Marker {
         format: FORMAT,
         about: "typehouse submissions store (sled); do not edit".into(),
+        writes,
     };
     let bytes = serde_json::to_vec_pretty(&marker).expect("the marker serializes");
     let temporary = path.join(format!("{MARKER_FILE}.tmp"));
@@ -1107,6 +1178,82 @@ mod tests {
             Store::open(&data),
             Err(StoreError::Corrupt { .. })
         ));
+    }
+
+    #[test]
+    fn a_database_that_lost_acknowledged_writes_is_refused() {
+        let (dir, store) = new_store();
+        let data = dir.path().join("data");
+        // A copy taken after the first write, then more writes and a review.
+        store.insert(&evaluated(1, Status::Pending), at(1)).unwrap();
+        let old = tempfile::tempdir().unwrap();
+        drop(store);
+        for file in ["conf", "db"] {
+            std::fs::copy(data.join(file), old.path().join(file)).unwrap();
+        }
+        let store = Store::open(&data).unwrap();
+        store.insert(&evaluated(2, Status::Pending), at(2)).unwrap();
+        let review = Review::reject("bob", "not a type", at(3)).unwrap();
+        store.update_status(SubmissionId::new(1), &review).unwrap();
+        drop(store);
+        let marker = std::fs::read_to_string(data.join(MARKER_FILE)).unwrap();
+        assert!(marker.contains("\"writes\": 3"), "{marker}");
+        // Reopening the intact store works, any number of times.
+        drop(Store::open(&data).unwrap());
+
+        let remove_snapshots = |dir: &Path| {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("snap.")
+                {
+                    std::fs::remove_file(path).unwrap();
+                }
+            }
+        };
+        // The data file replaced by the older copy: sled reads it as the database it was.
+        let replaced = tempfile::tempdir().unwrap();
+        copy(&data, replaced.path());
+        for file in ["conf", "db"] {
+            std::fs::copy(old.path().join(file), replaced.path().join(file)).unwrap();
+        }
+        remove_snapshots(replaced.path());
+        let error = Store::open(replaced.path()).unwrap_err();
+        assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+        assert!(error.to_string().contains("3 were stored"), "{error}");
+
+        // The data file cut short: either all of it is still there, or the store is refused.
+        for divisor in [2, 3, 8, 32, 1000] {
+            let truncated = tempfile::tempdir().unwrap();
+            copy(&data, truncated.path());
+            let db = truncated.path().join("db");
+            let bytes = std::fs::read(&db).unwrap();
+            std::fs::write(&db, &bytes[..bytes.len() / divisor]).unwrap();
+            remove_snapshots(truncated.path());
+            match Store::open(truncated.path()) {
+                Err(StoreError::Corrupt { .. }) => {}
+                Ok(store) => {
+                    assert_eq!(store.list(None, 0, 10).unwrap().total, 2, "1/{divisor}");
+                    let first = store.get(SubmissionId::new(1)).unwrap().unwrap();
+                    assert_eq!(first.status, Status::Rejected, "1/{divisor}");
+                }
+                Err(other) => panic!("1/{divisor}: expected Corrupt, got {other:?}"),
+            }
+        }
+    }
+
+    fn copy(from: &Path, to: &Path) {
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+            } else {
+                std::fs::create_dir_all(to.join(entry.file_name())).unwrap();
+            }
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod caching;
 mod classify;
 mod durability;
 mod errors;
+mod faults;
 mod helpers;
 mod hostile;
 mod meta;

@@ -397,7 +397,15 @@ fn store_error(error: StoreError) -> ApiError {
         }
         StoreError::DiskFull(_) | StoreError::ReadOnly(_) | StoreError::Locked(_) => {
             tracing::error!(%error, "submission store refused a write");
-            ApiError::Unavailable(format!("{error}; reads keep working"))
+            // The cause, with paths and OS errors, is for the log; the client learns what to do.
+            let why = match error {
+                StoreError::DiskFull(_) => "the disk is full",
+                StoreError::ReadOnly(_) => "the data directory is read-only",
+                _ => "the data directory is in use by another process",
+            };
+            ApiError::Unavailable(format!(
+                "submissions cannot be stored right now ({why}); reads keep working, try again later"
+            ))
         }
         other => ApiError::Internal(other.to_string()),
     }
