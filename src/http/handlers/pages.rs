@@ -181,10 +181,12 @@ pub async fn asset(request: HttpRequest, file: Path<String>) -> Result<HttpRespo
         })
 }
 
-/// A page answer: strong ETag and `304`, short caching, and the page's security headers.
+/// A page answer: an ETag and `304`, short caching, and the page's security headers. The ETag
+/// is weak because the compression middleware may gzip the page under the same tag.
 pub fn page(request: &HttpRequest, html: String) -> HttpResponse {
-    let etag = strong_etag(html.as_bytes());
-    if if_none_match(request, &[&etag]) {
+    let tag = strong_etag(html.as_bytes());
+    let etag = crate::http::body::header_value(&format!("W/{tag}"));
+    if if_none_match(request, &[&tag]) {
         return HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .insert_header((header::VARY, "Accept, Accept-Encoding"))
@@ -192,7 +194,7 @@ pub fn page(request: &HttpRequest, html: String) -> HttpResponse {
     }
     let mut response = page_response(StatusCode::OK, html);
     let headers = response.headers_mut();
-    headers.insert(header::ETAG, crate::http::body::header_value(&etag));
+    headers.insert(header::ETAG, etag);
     headers.insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("public, max-age=60"),
