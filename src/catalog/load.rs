@@ -63,8 +63,69 @@ pub fn load(files: &CatalogFiles) -> Loaded {
     }
 
     let folders = group_by_folder(files, &mut diagnostics);
+    let folders: Vec<(&String, &FolderFiles)> = folders.iter().collect();
+    let (parsed, found) = parse_folders(files, &folders, &validator);
+    diagnostics.extend(found);
+
+    check_catalog_wide(&parsed, &mut diagnostics);
+    locate_lines(files, &mut diagnostics);
+    diagnostics.sort_by(|a, b| (&a.file, a.line, a.severity).cmp(&(&b.file, b.line, b.severity)));
+
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let catalog = match meta {
+        Some(meta) if !has_errors => Some(build_catalog(meta, parsed, definition_schema, files)),
+        _ => None,
+    };
+    Loaded {
+        catalog,
+        diagnostics,
+    }
+}
+
+/// Parses and checks every type folder. Folders are independent until the catalog-wide rules,
+/// so they are spread over one thread per core, in contiguous runs whose results are joined in
+/// folder order: the outcome is the same as one thread's, in half the time on two cores.
+fn parse_folders(
+    files: &CatalogFiles,
+    folders: &[(&String, &FolderFiles)],
+    validator: &jsonschema::Validator,
+) -> (Vec<ParsedVersion>, Vec<Diagnostic>) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(folders.len() / MIN_FOLDERS_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return parse_some_folders(files, folders, validator);
+    }
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = folders
+            .chunks(folders.len().div_ceil(threads))
+            .map(|run| scope.spawn(move || parse_some_folders(files, run, validator)))
+            .collect();
+        let mut parsed = Vec::new();
+        let mut diagnostics = Vec::new();
+        for run in runs {
+            let (run_parsed, run_diagnostics) = run
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            parsed.extend(run_parsed);
+            diagnostics.extend(run_diagnostics);
+        }
+        (parsed, diagnostics)
+    })
+}
+
+/// Below this many folders per thread, a thread costs more than it saves.
+const MIN_FOLDERS_PER_THREAD: usize = 64;
+
+fn parse_some_folders(
+    files: &CatalogFiles,
+    folders: &[(&String, &FolderFiles)],
+    validator: &jsonschema::Validator,
+) -> (Vec<ParsedVersion>, Vec<Diagnostic>) {
     let mut parsed = Vec::new();
-    for (folder, folder_files) in &folders {
+    let mut diagnostics = Vec::new();
+    for (folder, folder_files) in folders {
         let Some(id) = check_folder_id(folder, &folder_files.version_files, &mut diagnostics)
         else {
             continue;
@@ -83,26 +144,13 @@ pub fn load(files: &CatalogFiles) -> Loaded {
                 files,
             };
             if let Some(version) =
-                parse_version_file(&path, file_name, &context, &validator, &mut diagnostics)
+                parse_version_file(&path, file_name, &context, validator, &mut diagnostics)
             {
                 parsed.push(version);
             }
         }
     }
-
-    check_catalog_wide(&parsed, &mut diagnostics);
-    locate_lines(files, &mut diagnostics);
-    diagnostics.sort_by(|a, b| (&a.file, a.line, a.severity).cmp(&(&b.file, b.line, b.severity)));
-
-    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
-    let catalog = match meta {
-        Some(meta) if !has_errors => Some(build_catalog(meta, parsed, definition_schema, files)),
-        _ => None,
-    };
-    Loaded {
-        catalog,
-        diagnostics,
-    }
+    (parsed, diagnostics)
 }
 
 fn load_meta(files: &CatalogFiles, diagnostics: &mut Vec<Diagnostic>) -> Option<CatalogMeta> {
@@ -822,21 +870,21 @@ fn compile_config_schema(
             }
         },
     };
-    let schema = match ConfigSchema::compile(document, context.folder, &file_name, context.siblings)
-    {
-        Ok(schema) => schema,
-        Err(error) => {
-            diagnostics.push(
-                Diagnostic::error(
-                    rules::CONFIG_SCHEMA,
-                    path,
-                    format!("the config schema does not compile: {error}"),
-                )
-                .at("/config/schema"),
-            );
-            return None;
-        }
-    };
+    let mut schema =
+        match ConfigSchema::compile(document, context.folder, &file_name, context.siblings) {
+            Ok(schema) => schema,
+            Err(error) => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        rules::CONFIG_SCHEMA,
+                        path,
+                        format!("the config schema does not compile: {error}"),
+                    )
+                    .at("/config/schema"),
+                );
+                return None;
+            }
+        };
     for (index, example) in config.examples.iter().enumerate() {
         for problem in schema.validate(example) {
             diagnostics.push(
@@ -852,6 +900,8 @@ fn compile_config_schema(
             );
         }
     }
+    // Checked; the compiled form is rebuilt on first use (see `schema`).
+    schema.unload();
     Some(schema)
 }
 

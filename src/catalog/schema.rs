@@ -1,9 +1,13 @@
 //! Config schemas compiled safely: no `$ref` leaves the type's folder, nothing is fetched,
 //! and `pattern`s run in a linear-time regex engine.
+//!
+//! A compiled validator takes some 30 times the memory of its schema's JSON, so a loaded
+//! catalog keeps only the documents: the loader compiles each schema to check it, then
+//! [`ConfigSchema::unload`]s it, and the validator is compiled again on first use.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use jsonschema::{PatternOptions, Retrieve, Uri, Validator};
 use serde::Serialize;
@@ -12,11 +16,16 @@ use serde_json::Value;
 /// Base of the URIs under which a type's schema files are known to the resolver.
 const BASE: &str = "typehouse:///types/";
 
-/// A compiled config schema, with its source document for display.
+/// A config schema known to compile, with its source document for display.
 #[derive(Clone)]
 pub struct ConfigSchema {
     pub document: Arc<Value>,
-    validator: Arc<Validator>,
+    /// The compiled form; built on first use after an [`unload`](Self::unload).
+    validator: OnceLock<Arc<Validator>>,
+    /// The URI the document is known by, against which its `$ref`s resolve.
+    base_uri: Arc<str>,
+    /// The sibling files a `$ref` may reach; empty when the document refers to none.
+    known: Arc<HashMap<String, Value>>,
 }
 
 impl fmt::Debug for ConfigSchema {
@@ -47,29 +56,46 @@ impl ConfigSchema {
         siblings: &HashMap<String, Value>,
     ) -> Result<Self, String> {
         let base = format!("{BASE}{folder}/");
-        let known = siblings
-            .iter()
-            .map(|(name, value)| (format!("{base}{name}"), value.clone()))
-            .collect();
-        let validator = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .with_base_uri(format!("{base}{file_name}"))
-            .with_retriever(FolderOnly { known })
-            .with_pattern_options(PatternOptions::regex().size_limit(1 << 20))
-            .build(&document)
-            .map_err(|error| error.to_string())?;
+        let known: HashMap<String, Value> = if refers_outside(&document) {
+            siblings
+                .iter()
+                .map(|(name, value)| (format!("{base}{name}"), value.clone()))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let base_uri: Arc<str> = format!("{base}{file_name}").into();
+        let known = Arc::new(known);
+        let validator = build(&document, &base_uri, &known)?;
         Ok(Self {
             document: Arc::new(document),
-            validator: Arc::new(validator),
+            validator: OnceLock::from(Arc::new(validator)),
+            base_uri,
+            known,
+        })
+    }
+
+    /// Frees the compiled validator; the next validation compiles it again.
+    pub fn unload(&mut self) {
+        self.validator.take();
+    }
+
+    fn validator(&self) -> &Validator {
+        self.validator.get_or_init(|| {
+            // `compile` succeeded on this very document, so building it again does too.
+            Arc::new(
+                build(&self.document, &self.base_uri, &self.known)
+                    .expect("a schema that compiled once compiles again"),
+            )
         })
     }
 
     pub fn is_valid(&self, instance: &Value) -> bool {
-        self.validator.is_valid(instance)
+        self.validator().is_valid(instance)
     }
 
     pub fn validate(&self, instance: &Value) -> Vec<ValidationProblem> {
-        self.validator
+        self.validator()
             .iter_errors(instance)
             .take(MAX_PROBLEMS)
             .map(|error| ValidationProblem {
@@ -78,6 +104,36 @@ impl ConfigSchema {
                 message: truncate(&error.masked().to_string()),
             })
             .collect()
+    }
+}
+
+fn build(
+    document: &Value,
+    base_uri: &str,
+    known: &Arc<HashMap<String, Value>>,
+) -> Result<Validator, String> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .with_base_uri(base_uri.to_string())
+        .with_retriever(FolderOnly {
+            known: Arc::clone(known),
+        })
+        .with_pattern_options(PatternOptions::regex().size_limit(1 << 20))
+        .build(document)
+        .map_err(|error| error.to_string())
+}
+
+/// Does the document hold a `$ref` (or `$dynamicRef`) to anything but itself? Only then does
+/// it need the sibling files kept for a later compile.
+fn refers_outside(document: &Value) -> bool {
+    match document {
+        Value::Object(fields) => fields.iter().any(|(key, value)| {
+            let is_ref = key == "$ref" || key == "$dynamicRef";
+            (is_ref && value.as_str().is_none_or(|target| !target.starts_with('#')))
+                || refers_outside(value)
+        }),
+        Value::Array(items) => items.iter().any(refers_outside),
+        _ => false,
     }
 }
 
@@ -96,7 +152,7 @@ fn truncate(message: &str) -> String {
 
 /// Resolves `$ref`s to the schema files of one type folder and refuses everything else.
 struct FolderOnly {
-    known: HashMap<String, Value>,
+    known: Arc<HashMap<String, Value>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -123,7 +179,7 @@ pub fn definition_validator(schema: &Value) -> Result<Validator, String> {
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
         .with_retriever(FolderOnly {
-            known: HashMap::new(),
+            known: Arc::default(),
         })
         .with_pattern_options(PatternOptions::regex())
         .build(schema)
@@ -161,6 +217,17 @@ mod tests {
         assert!(schema.is_valid(&json!({"name": "x"})));
         let outside = compile(json!({"$ref": "../other/part.schema.json"})).unwrap_err();
         assert!(outside.contains("outside"), "{outside}");
+    }
+
+    #[test]
+    fn validates_again_after_unloading() {
+        let mut schema = compile(json!({"$ref": "part.schema.json"})).unwrap();
+        schema.unload();
+        assert!(!schema.is_valid(&json!({})));
+        assert!(schema.is_valid(&json!({"name": "x"})));
+        let mut inline = compile(json!({"type": "object", "required": ["n"]})).unwrap();
+        inline.unload();
+        assert_eq!(inline.validate(&json!({})).len(), 1);
     }
 
     #[test]

@@ -1,7 +1,13 @@
 //! Precomputed response bodies with their strong ETag and gzip variant, and the conditional
 //! and compressed answers built from them.
+//!
+//! The bytes are serialized once, up front. The ETag and the gzip variant are derived from them
+//! on first use and kept: a catalog of 10,000 types has some 40,000 bodies, most of which are
+//! never asked for compressed, and hashing and compressing them all made start-up take seconds
+//! and doubled the memory the answers hold.
 
 use std::io::Write;
+use std::sync::{Arc, OnceLock};
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
@@ -19,9 +25,17 @@ pub const HTML: &str = "text/html; charset=utf-8";
 #[derive(Debug, Clone)]
 pub struct Body {
     pub bytes: Bytes,
-    pub gzip: Option<Bytes>,
-    pub etag: String,
     pub content_type: &'static str,
+    /// Shared by clones, so a clone never hashes or compresses again.
+    derived: Arc<Derived>,
+}
+
+#[derive(Debug, Default)]
+struct Derived {
+    /// The strong ETag of `bytes` and the one of their gzip variant.
+    etags: OnceLock<(String, String)>,
+    /// Always `Some` once derived; an `Option` for callers that match on it.
+    gzip: OnceLock<Option<Bytes>>,
 }
 
 /// How long clients and CDNs may keep an answer.
@@ -46,16 +60,44 @@ impl CachePolicy {
 
 impl Body {
     pub fn new(bytes: Vec<u8>, content_type: &'static str) -> Self {
-        let etag = strong_etag(&bytes);
-        // Small bodies too: the `Compress` middleware would otherwise gzip them on the fly, on
-        // every request, under the identity's strong ETag.
-        let gzip = Some(Bytes::from(gzip(&bytes)));
         Self {
             bytes: Bytes::from(bytes),
-            gzip,
-            etag,
             content_type,
+            derived: Arc::default(),
         }
+    }
+
+    /// Derives the ETag and the gzip variant now rather than on first use: for large bodies
+    /// (the index) whose first compressed request should not wait for compression.
+    pub fn precompute(self) -> Self {
+        self.etags();
+        self.gzip();
+        self
+    }
+
+    /// The strong ETag of the exact bytes.
+    pub fn etag(&self) -> &str {
+        &self.etags().0
+    }
+
+    fn etags(&self) -> &(String, String) {
+        self.derived.etags.get_or_init(|| {
+            let etag = strong_etag(&self.bytes);
+            let gzip = gzip_etag(&etag);
+            (etag, gzip)
+        })
+    }
+
+    /// The gzip variant.
+    pub fn gzip(&self) -> Option<&Bytes> {
+        self.derived
+            .gzip
+            .get_or_init(|| {
+                // Small bodies too: the `Compress` middleware would otherwise gzip them on the
+                // fly, on every request, under the identity's strong ETag.
+                Some(Bytes::from(gzip(&self.bytes)))
+            })
+            .as_ref()
     }
 
     pub fn json(value: &impl serde::Serialize) -> Self {
@@ -67,31 +109,36 @@ impl Body {
 
     /// The answer to `request`: 304 when its `If-None-Match` matches, gzip when accepted.
     pub fn respond(&self, request: &HttpRequest, policy: CachePolicy) -> HttpResponse {
-        let use_gzip = self.gzip.is_some() && accepts_gzip(request);
-        let etag = if use_gzip {
-            gzip_etag(&self.etag)
+        let gzip = if accepts_gzip(request) {
+            self.gzip()
         } else {
-            self.etag.clone()
+            None
         };
-        let not_modified = if_none_match(request, &[&self.etag, &gzip_etag(&self.etag)]);
+        let (identity_etag, gzip_etag) = self.etags();
+        let etag = if gzip.is_some() {
+            gzip_etag
+        } else {
+            identity_etag
+        };
+        let not_modified = if_none_match(request, &[identity_etag, gzip_etag]);
         let mut response = if not_modified {
             HttpResponse::NotModified()
         } else {
             HttpResponse::Ok()
         };
         response
-            .insert_header((header::ETAG, etag))
+            .insert_header((header::ETAG, header_value(etag)))
             .insert_header((header::CACHE_CONTROL, policy.header()))
             .insert_header((header::VARY, "Accept, Accept-Encoding"));
         if not_modified {
             return response.finish();
         }
         response.insert_header((header::CONTENT_TYPE, self.content_type));
-        match (&self.gzip, use_gzip) {
-            (Some(compressed), true) => response
+        match gzip {
+            Some(compressed) => response
                 .insert_header((header::CONTENT_ENCODING, "gzip"))
                 .body(compressed.clone()),
-            _ => response.body(self.bytes.clone()),
+            None => response.body(self.bytes.clone()),
         }
     }
 }

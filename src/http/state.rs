@@ -116,7 +116,8 @@ pub fn index_document(catalog: &Catalog) -> Value {
 
 impl Snapshot {
     pub fn build(catalog: Catalog) -> Self {
-        let index = Body::json(&index_document(&catalog));
+        // The one large body: compressed now, so the first gzip request does not wait.
+        let index = Body::json(&index_document(&catalog)).precompute();
         let definition_schema = Body::new(
             serde_json::to_vec_pretty(&*catalog.definition_schema).expect("schemas serialize"),
             SCHEMA_JSON,

@@ -1,0 +1,64 @@
+//! Where start-up time and memory go: reads a catalog directory, loads it and precomputes the
+//! served answers, printing the time each phase took and the process's resident memory after
+//! it (from `/proc/self/status`, so Linux only).
+//!
+//! `cargo run --release --example startup_phases -- DIR` (e.g. a catalog of `bench/generate.py`).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use typehouse::catalog::{Catalog, CatalogFiles};
+use typehouse::http::state::Snapshot;
+
+fn main() {
+    let Some(dir) = std::env::args_os().nth(1).map(PathBuf::from) else {
+        eprintln!("usage: startup_phases CATALOG_DIR");
+        std::process::exit(2);
+    };
+    report("start", Instant::now());
+
+    let started = Instant::now();
+    let files = CatalogFiles::read_dir(&dir).unwrap_or_else(|error| {
+        eprintln!("cannot read {}: {error}", dir.display());
+        std::process::exit(2);
+    });
+    report("read files", started);
+
+    let started = Instant::now();
+    let catalog = match Catalog::load(files) {
+        Ok((catalog, _warnings)) => catalog,
+        Err(diagnostics) => {
+            eprintln!("the catalog has {} problem(s)", diagnostics.len());
+            std::process::exit(1);
+        }
+    };
+    report(
+        &format!("load and check ({} types)", catalog.len()),
+        started,
+    );
+
+    let started = Instant::now();
+    let snapshot = Snapshot::build(catalog);
+    report("precompute answers", started);
+
+    let started = Instant::now();
+    drop(snapshot);
+    report("drop", started);
+}
+
+fn report(phase: &str, started: Instant) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .map(|value| value.trim().to_string())
+            .unwrap_or_else(|| "?".into())
+    };
+    println!(
+        "{phase:<32} {:>8.3} s   RSS {:>12}   peak {:>12}",
+        started.elapsed().as_secs_f64(),
+        field("VmRSS:"),
+        field("VmHWM:")
+    );
+}
