@@ -1266,6 +1266,7 @@ async fn injected_markup_in_a_catalog_is_escaped_in_every_page() {
     );
 
     let script = "%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+    let mut pages = 0;
     for path in [
         "/types/acme/evil".to_string(),
         "/types/acme/evil?registry=%3Cscript%3Ealert(1)%3C/script%3E&repository=%22%3E%3Cimg%20src=x&tag=%27".to_string(),
@@ -1291,6 +1292,7 @@ async fn injected_markup_in_a_catalog_is_escaped_in_every_page() {
             .unwrap_or_default()
             .starts_with("text/html");
         let text = response.text().await.unwrap();
+        pages += usize::from(is_html);
         if is_html {
             let lower = text.to_ascii_lowercase();
             for live in ["<script>alert", "<img src=x", "<iframe", "href=\"javascript:", "href=\"data:"] {
@@ -1310,6 +1312,8 @@ async fn injected_markup_in_a_catalog_is_escaped_in_every_page() {
             }
         }
     }
+    // The type, media type, catalog and error pages are HTML, so all of the above was looked at.
+    assert!(pages >= 8, "only {pages} answers were HTML pages");
     assert_still_serving(&app).await;
 }
 
