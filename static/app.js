@@ -169,6 +169,26 @@
     });
   }
 
+  // The submit form: a chosen .yaml file fills the definition's textarea (the textarea alone
+  // works without script).
+  document.querySelectorAll('input[type=file][data-load-into]').forEach(function (input) {
+    var target = document.getElementById(input.getAttribute('data-load-into'));
+    var wrapper = input.closest('[data-file-field]');
+    if (!target || typeof FileReader === 'undefined') return;
+    if (wrapper) wrapper.hidden = false;
+    input.addEventListener('change', function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      var reader = new FileReader();
+      reader.onload = function () {
+        target.value = String(reader.result);
+        announce('Loaded ' + file.name);
+      };
+      reader.onerror = function () { announce('Could not read ' + file.name); };
+      reader.readAsText(file);
+    });
+  });
+
   // The API page's examples use this site's own address.
   document.querySelectorAll('code[data-origin]').forEach(function (code) {
     var base = document.querySelector('.brand');

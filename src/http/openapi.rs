@@ -41,14 +41,15 @@ impl OpenApiDocument {
     paths(
         paths::list_types, paths::get_type, paths::type_versions, paths::type_schema, paths::validate_config,
         paths::media_type, paths::classify, paths::index, paths::definition_schema, paths::healthz,
-        paths::metrics, paths::openapi, paths::create_submission, paths::list_submissions,
+        paths::metrics, paths::openapi, paths::create_submission, paths::check_submission,
+        paths::list_submissions,
         paths::get_submission, paths::approve_submission, paths::reject_submission,
         paths::submission_file, paths::submission_patch,
     ),
     components(schemas(
         Problem, TypeList, TypeSummary, TypeDocument, VersionList, VersionEntry, Validation,
         ValidationError, MediaTypeAnswer, MediaTypeUse, Classification, MatchedType, ClassProblem,
-        RenderedAction, Index, Health, Submission, SubmissionList, Diagnostic, HistoryEvent, ReviewBody,
+        RenderedAction, Index, Health, Submission, SubmissionList, SubmissionCheck, Diagnostic, HistoryEvent, ReviewBody,
     )),
     tags(
         (name = "types", description = "The catalog of artifact types"),
@@ -274,6 +275,16 @@ pub struct SubmissionList {
     submissions: Vec<Submission>,
 }
 
+/// The answer of a dry run: what `POST /submissions` would store.
+#[derive(Serialize, ToSchema)]
+pub struct SubmissionCheck {
+    /// `pending` (it passes every check) or `invalid`.
+    status: String,
+    /// Where the file would go in the catalog; absent without a usable version.
+    path: Option<String>,
+    diagnostics: Vec<Diagnostic>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ReviewBody {
     /// Required to reject.
@@ -412,6 +423,18 @@ mod paths {
             (status = 503, description = "The data directory refuses writes", body = Problem, content_type = "application/problem+json"),
         ))]
     pub fn create_submission() {}
+
+    #[utoipa::path(post, path = "/submissions/check", tag = "submissions",
+        params(("id" = Option<String>, Query, description = "The type id (vendor/name); or a top-level `id` field in the body")),
+        request_body(content = String, description = "A definition as YAML (application/yaml) or JSON (application/json)", content_type = "application/yaml"),
+        responses(
+            (status = 200, description = "Checked like `POST /submissions`, nothing stored", body = SubmissionCheck),
+            (status = 400, description = "No id, empty body", body = Problem, content_type = "application/problem+json"),
+            (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
+            (status = 415, description = "Neither YAML nor JSON", body = Problem, content_type = "application/problem+json"),
+            (status = 422, description = "Not a type id", body = Problem, content_type = "application/problem+json"),
+        ))]
+    pub fn check_submission() {}
 
     #[utoipa::path(get, path = "/submissions", tag = "submissions",
         params(

@@ -42,7 +42,15 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::post().to(submissions::create))
                 .default_service(web::to(other_method)),
         )
+        .service(post("/submissions/check", submissions::check))
         .service(read("/submissions/{id}", submissions::get))
+        .service(
+            web::resource("/submit")
+                .app_data(web::FormConfig::default().limit(MAX_BODY_BYTES))
+                .route(web::post().to(pages::submit_form_post))
+                .route(web::route().guard(get_or_head()).to(pages::submit_form))
+                .default_service(web::to(other_method)),
+        )
         .service(post("/submissions/{id}/approve", submissions::approve))
         .service(post("/submissions/{id}/reject", submissions::reject))
         .service(read("/submissions/{id}/file", submissions::file))
@@ -51,11 +59,13 @@ pub fn configure(config: &mut web::ServiceConfig) {
 
 /// Routes that only answer HTML pages (for browsers), so the OpenAPI document leaves them out:
 /// the catalog at `/`, the API page, the classify form (`GET /classify`, and `POST /classify`
-/// with a form body) and the content-hashed assets.
+/// with a form body), the submit form (`GET` and `POST /submit`) and the content-hashed assets.
 pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/api"),
     ("GET", "/classify"),
+    ("GET", "/submit"),
+    ("POST", "/submit"),
     ("GET", "/static/{file}"),
 ];
 
@@ -75,6 +85,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/openapi.json"),
     ("POST", "/submissions"),
     ("GET", "/submissions"),
+    ("POST", "/submissions/check"),
     ("GET", "/submissions/{id}"),
     ("POST", "/submissions/{id}/approve"),
     ("POST", "/submissions/{id}/reject"),

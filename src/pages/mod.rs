@@ -13,6 +13,7 @@ pub mod classify;
 pub mod error;
 pub mod markdown;
 pub mod media_type;
+pub mod submission;
 pub mod type_page;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -132,6 +133,16 @@ impl Paths {
         (self.mode == Mode::Server).then(|| format!("{}classify", self.root))
     }
 
+    /// The submit form: only the service can store a submission.
+    pub fn submit(&self) -> Option<String> {
+        (self.mode == Mode::Server).then(|| format!("{}submit", self.root))
+    }
+
+    /// A submission's status page (the service's JSON for API clients).
+    pub fn submission(&self, id: &str) -> String {
+        format!("{}submissions/{id}", self.root)
+    }
+
     pub fn api(&self) -> String {
         match self.mode {
             Mode::Server => format!("{}api", self.root),
@@ -173,6 +184,7 @@ impl Paths {
 pub enum Section {
     Catalog,
     Classify,
+    Submit,
     Api,
     Other,
 }
@@ -186,6 +198,7 @@ pub struct Layout {
     pub home: String,
     pub api: String,
     pub classify: Option<String>,
+    pub submit: Option<String>,
     pub index_json: String,
     pub definition_schema: String,
     pub css: String,
@@ -216,6 +229,7 @@ impl Layout {
             home: paths.home(),
             api: paths.api(),
             classify: paths.classify(),
+            submit: paths.submit(),
             index_json: paths.index_json(),
             definition_schema: paths.definition_schema(),
             css: paths.asset("app.css"),
@@ -232,11 +246,12 @@ impl Layout {
         }
     }
 
-    /// Is this page in the navigation entry `name` (`catalog`, `classify`, `api`)?
+    /// Is this page in the navigation entry `name` (`catalog`, `classify`, `submit`, `api`)?
     pub fn current(&self, name: &str) -> bool {
         let current = match self.section {
             Section::Catalog => "catalog",
             Section::Classify => "classify",
+            Section::Submit => "submit",
             Section::Api => "api",
             Section::Other => "",
         };

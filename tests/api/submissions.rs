@@ -454,3 +454,42 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[actix_web::test]
+async fn a_check_is_a_dry_run_that_stores_nothing() {
+    let app = reviewing_app().await;
+    let check = |id: &'static str, body: &'static str| {
+        app.client
+            .post(app.url(&format!("/submissions/check?id={id}")))
+            .header("Content-Type", "application/yaml")
+            .body(body)
+            .send()
+    };
+    let response = check("acme/bundle", NEW_TYPE).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "pending", "{body}");
+    assert_eq!(body["path"], "acme/bundle/1.0.0.yaml");
+    assert_eq!(body["diagnostics"], Value::Array(vec![]));
+
+    let response = check(
+        "acme/broken",
+        "version: 1.0.0\nname: Broken\nartifactType: 42\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "invalid", "{body}");
+    let diagnostics = body["diagnostics"].as_array().unwrap();
+    assert!(!diagnostics.is_empty(), "{body}");
+    assert!(
+        diagnostics
+            .iter()
+            .all(|d| d["rule"].is_string() && d["message"].is_string()),
+        "{body}"
+    );
+
+    let list = app.get_json("/submissions").await;
+    assert_eq!(list["total"], 0, "{list}");
+}

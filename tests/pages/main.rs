@@ -5,3 +5,4 @@ mod browser;
 mod helpers;
 mod render;
 mod site;
+mod submit;

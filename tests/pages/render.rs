@@ -23,6 +23,12 @@ const PAGES: &[(&str, &str, StatusCode)] = &[
     ),
     ("classify.html", "/classify", StatusCode::OK),
     ("api.html", "/api", StatusCode::OK),
+    ("submit.html", "/submit", StatusCode::OK),
+    (
+        "submission.html",
+        "/submissions/s-000000000001",
+        StatusCode::OK,
+    ),
     ("error.html", "/no/such/page", StatusCode::NOT_FOUND),
 ];
 
@@ -74,6 +80,8 @@ async fn every_template_file_is_a_page_the_service_renders() {
         "every page template has a struct, every struct a template"
     );
 
+    // The status page needs a submission to show.
+    crate::submit::store(&app, "acme/bundle", crate::submit::NEW_TYPE).await;
     for (template, path, status) in PAGES {
         let html = app.page(path, *status).await;
         assert_contains(

@@ -10,6 +10,7 @@ use actix_web::http::header;
 use actix_web::web::{Data, Form, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 
+use super::submissions::{Submissions, check_definition, split_id, store_definition};
 use super::types::ListQuery;
 use crate::catalog::classify::{Reference, classify};
 use crate::catalog::{Published, TypeEntry};
@@ -18,7 +19,9 @@ use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
 use crate::http::state::{AppState, Snapshot};
 use crate::pages::classify::ClassifyForm;
+use crate::pages::submission::SubmitForm;
 use crate::pages::{self, Paths, assets};
+use crate::submission::Format;
 
 /// Pages load only their own stylesheet, script and `data:` icons, and post only to us.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; \
@@ -234,4 +237,69 @@ fn capitalize(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+/// `GET /submit`: the form to propose a definition.
+pub async fn submit_form(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
+    let html = pages::submission::render_submit_page(
+        Some(&state.current().catalog.meta),
+        &SubmitForm::default(),
+        None,
+        &Paths::server(request.path()),
+    );
+    let mut response = page_response(StatusCode::OK, html);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// `POST /submit` from the form: `action=check` answers the form again with the diagnostics
+/// (nothing is stored); `action=submit` stores the submission as `POST /submissions` does and
+/// sends the browser to its status page (303). Problems show on the form, with their status.
+pub async fn submit_form_post(
+    request: HttpRequest,
+    state: Data<AppState>,
+    store: Data<Submissions>,
+    form: Form<SubmitForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let paths = Paths::server(request.path());
+    let definition = form.definition.replace("\r\n", "\n").into_bytes();
+    let outcome = match split_id(Some(form.id.trim().to_string()), Format::Yaml, &definition) {
+        Err(error) => Err(error),
+        Ok((type_id, body)) if form.action == "submit" => {
+            match store_definition(&request, &state, &store, type_id, body, Format::Yaml).await {
+                Ok(inserted) => {
+                    return HttpResponse::SeeOther()
+                        .insert_header((
+                            header::LOCATION,
+                            paths.submission(&inserted.submission.id.to_string()),
+                        ))
+                        .insert_header((header::CACHE_CONTROL, "no-store"))
+                        .finish();
+                }
+                Err(error) => Err(error),
+            }
+        }
+        Ok((type_id, body)) => check_definition(&state, type_id, body, Format::Yaml).await,
+    };
+    let status = match &outcome {
+        Ok(_) => StatusCode::OK,
+        Err(error) => actix_web::ResponseError::status_code(error),
+    };
+    let outcome = outcome.map_err(|error| capitalize(&error.to_string()));
+    let html = pages::submission::render_submit_page(
+        Some(&state.current().catalog.meta),
+        &form,
+        Some(outcome),
+        &paths,
+    );
+    let mut response = page_response(status, html);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
 }

@@ -8,11 +8,13 @@ use serde_json::{Value, json};
 
 use super::{parse_json, require_json};
 use crate::http::access::{RateLimiter, ReviewTokens};
+use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
-use crate::store::{Store, StoreError};
+use crate::store::{Inserted, Store, StoreError};
 use crate::submission::{
-    self, Format, Review, Status, Submission, SubmissionError, SubmissionId, Timestamp, evaluate,
+    self, Evaluated, Format, Review, Status, Submission, SubmissionError, SubmissionId, Timestamp,
+    evaluate,
 };
 
 /// What the submission handlers share: the store, the review tokens and the rate limit.
@@ -35,27 +37,9 @@ pub async fn create(
     query: Query<CreateQuery>,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(client) = request.peer_addr().map(|a| a.ip()) {
-        if let Err(wait) = submissions.limiter.check(client) {
-            return Err(ApiError::TooManyRequests(format!(
-                "too many submissions from this address; try again in {wait} s"
-            )));
-        }
-    }
     let format = body_format(&request)?;
     let (type_id, body) = split_id(query.into_inner().id, format, &body)?;
-    let catalog = state.current();
-    let submissions = submissions.into_inner();
-    let inserted = web::block(move || {
-        let evaluated =
-            evaluate(&catalog.catalog, &type_id, &body, format).map_err(submission_error)?;
-        submissions
-            .store
-            .insert(&evaluated, Timestamp::now())
-            .map_err(store_error)
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.to_string()))??;
+    let inserted = store_definition(&request, &state, &submissions, type_id, body, format).await?;
     let location = format!("/submissions/{}", inserted.submission.id);
     let mut response = if inserted.created {
         HttpResponse::Created()
@@ -66,6 +50,73 @@ pub async fn create(
         .insert_header((header::LOCATION, location))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(view(&inserted.submission)))
+}
+
+/// `POST /submissions/check?id=<vendor>/<name>`: the same check as `POST /submissions`, a dry
+/// run that stores nothing.
+pub async fn check(
+    request: HttpRequest,
+    state: Data<AppState>,
+    query: Query<CreateQuery>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let format = body_format(&request)?;
+    let (type_id, body) = split_id(query.into_inner().id, format, &body)?;
+    let evaluated = check_definition(&state, type_id, body, format).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({
+            "status": evaluated.status,
+            "path": evaluated.path,
+            "diagnostics": evaluated.diagnostics,
+        })))
+}
+
+/// Evaluates a definition against the catalog as it is now, without storing it.
+pub async fn check_definition(
+    state: &Data<AppState>,
+    type_id: String,
+    body: Vec<u8>,
+    format: Format,
+) -> Result<Evaluated, ApiError> {
+    let catalog = state.current();
+    web::block(move || {
+        evaluate(&catalog.catalog, &type_id, &body, format).map_err(submission_error)
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))?
+}
+
+/// What `POST /submissions` and the submit page share: the client's rate limit, the check
+/// against the current catalog and the durable write (or the existing submission of the same
+/// content).
+pub async fn store_definition(
+    request: &HttpRequest,
+    state: &Data<AppState>,
+    submissions: &Data<Submissions>,
+    type_id: String,
+    body: Vec<u8>,
+    format: Format,
+) -> Result<Inserted, ApiError> {
+    if let Some(client) = request.peer_addr().map(|a| a.ip()) {
+        if let Err(wait) = submissions.limiter.check(client) {
+            return Err(ApiError::TooManyRequests(format!(
+                "too many submissions from this address; try again in {wait} s"
+            )));
+        }
+    }
+    let catalog = state.current();
+    let submissions = submissions.clone().into_inner();
+    web::block(move || {
+        let evaluated =
+            evaluate(&catalog.catalog, &type_id, &body, format).map_err(submission_error)?;
+        submissions
+            .store
+            .insert(&evaluated, Timestamp::now())
+            .map_err(store_error)
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))?
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,14 +156,30 @@ pub async fn list(
         .json(json!({"total": page.total, "offset": offset, "limit": limit, "submissions": items})))
 }
 
-/// `GET /submissions/{id}`
+/// `GET /submissions/{id}`: the JSON document, or the status page for browsers.
 pub async fn get(
+    request: HttpRequest,
+    state: Data<AppState>,
     submissions: Data<Submissions>,
     id: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let submission = load(&submissions, &id).await?;
+    if prefers_html(&request) {
+        let html = crate::pages::submission::render_status_page(
+            Some(&state.current().catalog.meta),
+            &submission,
+            &crate::pages::Paths::server(request.path()),
+        );
+        let mut response = super::pages::page_response(actix_web::http::StatusCode::OK, html);
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+        return Ok(response);
+    }
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::VARY, "Accept"))
         .json(view(&submission)))
 }
 
@@ -342,7 +409,7 @@ fn body_format(request: &HttpRequest) -> Result<Format, ApiError> {
 }
 
 /// The type id from `?id=`, or from a top-level `id` field, which is then removed.
-fn split_id(
+pub fn split_id(
     query_id: Option<String>,
     format: Format,
     body: &[u8],
