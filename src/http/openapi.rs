@@ -23,11 +23,117 @@ pub struct OpenApiDocument(pub Body);
 
 impl OpenApiDocument {
     pub fn build() -> Self {
-        let json = ApiDoc::openapi()
-            .to_pretty_json()
-            .expect("the OpenAPI document serializes");
-        Self(Body::new(json.into_bytes(), super::body::JSON))
+        let mut document =
+            serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
+        refine(&mut document);
+        let json = serde_json::to_vec_pretty(&document).expect("the OpenAPI document serializes");
+        Self(Body::new(json, super::body::JSON))
     }
+}
+
+/// Request body schemas utoipa's declarations cannot say: exactly what the handlers accept, so
+/// that a client (or Schemathesis) that follows the document is never refused.
+fn refine(document: &mut Value) {
+    fn body<'d>(document: &'d mut Value, path: &str, content_type: &str) -> Option<&'d mut Value> {
+        let pointer = format!(
+            "/paths/{}/post/requestBody/content",
+            path.replace('/', "~1")
+        );
+        document.pointer_mut(&pointer)?.get_mut(content_type)
+    }
+    if let Some(content) = body(document, "/classify", "application/json") {
+        content["schema"] = classify_request();
+    }
+    // A definition as a YAML document. Any document is taken: one that is not a valid
+    // definition is stored as an invalid submission with diagnostics that say why.
+    let definition = serde_json::json!({
+        "description": "A definition (see /definition.schema.json); any other document is stored as an invalid submission with diagnostics",
+    });
+    for path in ["/submissions", "/submissions/check"] {
+        if let Some(content) = body(document, path, "application/yaml") {
+            content["schema"] = definition.clone();
+        }
+    }
+    // Offsets are read as `usize`; utoipa would write the bound as a float, which is not it.
+    for path in ["/types", "/submissions"] {
+        let pointer = format!("/paths/{}/get/parameters", path.replace('/', "~1"));
+        let Some(Value::Array(parameters)) = document.pointer_mut(&pointer) else {
+            continue;
+        };
+        for parameter in parameters.iter_mut().filter(|p| p["name"] == "offset") {
+            parameter["schema"]["maximum"] = Value::from(usize::MAX as u64);
+        }
+    }
+}
+
+/// What `POST /classify` reads (`catalog::classify`): an image manifest (`config` and
+/// `layers`), an index (`manifests`), or `{"manifest": ..., "config": ...}`.
+fn classify_request() -> Value {
+    use serde_json::json;
+    let descriptor = json!({
+        "type": "object",
+        "required": ["mediaType"],
+        "properties": {
+            "mediaType": {"type": "string"},
+            "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    });
+    let nullable = |schema: &Value| json!({"anyOf": [schema, {"type": "null"}]});
+    let descriptors = json!({"type": "array", "items": descriptor});
+    // The fields every document may have, with the types the classifier reads them as.
+    let fields = |media_types: &[&str], required: &[&str]| {
+        let mut properties = json!({
+            "schemaVersion": {"anyOf": [{"const": 2}, {"type": "null"}]},
+            "mediaType": {"anyOf": [{"enum": media_types}, {"type": "null"}]},
+            "artifactType": {"type": ["string", "null"]},
+            "config": nullable(&descriptor),
+            "layers": nullable(&descriptors),
+            "manifests": nullable(&descriptors),
+            "subject": nullable(&descriptor),
+            "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+        });
+        for name in required {
+            let strict = match *name {
+                "config" => descriptor.clone(),
+                _ => descriptors.clone(),
+            };
+            properties[name] = strict;
+        }
+        json!({"type": "object", "required": required, "properties": properties})
+    };
+    let manifest = fields(
+        &[
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.docker.distribution.manifest.v2+json",
+        ],
+        &["config", "layers"],
+    );
+    let mut index = fields(
+        &[
+            "application/vnd.oci.image.index.v1+json",
+            "application/vnd.docker.distribution.manifest.list.v2+json",
+        ],
+        &["manifests"],
+    );
+    // Without `mediaType`, `manifests` makes an index whatever else is there.
+    index["properties"]["mediaType"]["anyOf"][1] = json!({"type": "null"});
+    let document = json!({"anyOf": [manifest, index]});
+    // A top-level `manifest` without `schemaVersion` is the wrapped form.
+    let not_wrapped = json!({"anyOf": [
+        {"not": {"required": ["manifest"]}},
+        {"required": ["schemaVersion"]},
+    ]});
+    json!({
+        "anyOf": [
+            {"allOf": [document, not_wrapped]},
+            {
+                "type": "object",
+                "required": ["manifest"],
+                "not": {"required": ["schemaVersion"]},
+                "properties": {"manifest": document},
+            },
+        ],
+    })
 }
 
 #[derive(OpenApi)]
@@ -49,7 +155,7 @@ impl OpenApiDocument {
     components(schemas(
         Problem, TypeList, TypeSummary, TypeDocument, VersionList, VersionEntry, Validation,
         ValidationError, MediaTypeAnswer, MediaTypeUse, Classification, MatchedType, ClassProblem,
-        RenderedAction, Index, Health, Submission, SubmissionList, SubmissionCheck, Diagnostic, HistoryEvent, ReviewBody,
+        RenderedAction, Index, Health, Submission, SubmissionList, SubmissionCheck, Diagnostic, HistoryEvent, ReviewBody, RejectBody,
     )),
     tags(
         (name = "types", description = "The catalog of artifact types"),
@@ -287,8 +393,15 @@ pub struct SubmissionCheck {
 
 #[derive(Serialize, ToSchema)]
 pub struct ReviewBody {
-    /// Required to reject.
+    #[schema(max_length = 2000)]
     reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RejectBody {
+    /// Why: required, and more than blanks.
+    #[schema(min_length = 1, max_length = 2000, pattern = r"[^\s\u0085]")]
+    reason: String,
 }
 
 /// Declarations only: utoipa reads them; the handlers live in `handlers/`.
@@ -305,7 +418,7 @@ mod paths {
             ("status" = Option<String>, Query, description = "draft, active or deprecated"),
             ("vendor" = Option<String>, Query, description = "The id's vendor part"),
             ("tag" = Option<String>, Query, description = "A tag"),
-            ("limit" = Option<usize>, Query, description = "Page size, 1 to 1000 (default 100)"),
+            ("limit" = Option<usize>, Query, description = "Page size, 1 to 1000 (default 100)", minimum = 1, maximum = 1000),
             ("offset" = Option<usize>, Query, description = "Types to skip"),
         ),
         responses(
@@ -317,47 +430,49 @@ mod paths {
 
     #[utoipa::path(get, path = "/types/{key}", tag = "types",
         params(
-            ("key" = String, Path, description = "A type id (vendor/name) or an identifying media type, as is or percent-encoded"),
-            ("version" = Option<String>, Query, description = "An exact version or a requirement such as ^1"),
+            ("key" = String, Path, description = "A type id (vendor/name) or an identifying media type, as is or percent-encoded", example = "cncf/helm-chart", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"),
+            ("version" = Option<String>, Query, description = "An exact version or a requirement such as ^1", pattern = r"^\s*(|\*|(=|>|>=|<|<=|~|\^)? *(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})){0,2}( *, *(=|>|>=|<|<=|~|\^)? *(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})){0,2})*)\s*$"),
         ),
         responses(
             (status = 200, description = "The definition", body = TypeDocument),
             (status = 300, description = "Several types share the media type", body = Problem, content_type = "application/problem+json"),
             (status = 304, description = "Not modified"),
             (status = 308, description = "An alias: the canonical URL is in Location"),
-            (status = 400, description = "Bad version requirement", body = Problem, content_type = "application/problem+json"),
+            (status = 400, description = "Bad version requirement, or control characters in the key", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Unknown key or no matching version", body = Problem, content_type = "application/problem+json"),
         ))]
     pub fn get_type() {}
 
     #[utoipa::path(get, path = "/types/{key}/versions", tag = "types",
-        params(("key" = String, Path, description = "A type id or identifying media type")),
+        params(("key" = String, Path, description = "A type id or identifying media type", example = "cncf/helm-chart", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")),
         responses(
             (status = 200, description = "Every version, newest first", body = VersionList),
+            (status = 400, description = "Control characters in the key", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Unknown key", body = Problem, content_type = "application/problem+json"),
         ))]
     pub fn type_versions() {}
 
     #[utoipa::path(get, path = "/types/{key}/schema", tag = "types",
         params(
-            ("key" = String, Path, description = "A type id or identifying media type"),
-            ("version" = Option<String>, Query, description = "An exact version or a requirement"),
+            ("key" = String, Path, description = "A type id or identifying media type", example = "cncf/helm-chart", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"),
+            ("version" = Option<String>, Query, description = "An exact version or a requirement", pattern = r"^\s*(|\*|(=|>|>=|<|<=|~|\^)? *(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})){0,2}( *, *(=|>|>=|<|<=|~|\^)? *(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})){0,2})*)\s*$"),
         ),
         responses(
             (status = 200, description = "The config JSON Schema", body = Object, content_type = "application/schema+json"),
+            (status = 400, description = "Control characters in the key, or a bad version requirement", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Unknown key or no config schema", body = Problem, content_type = "application/problem+json"),
         ))]
     pub fn type_schema() {}
 
     #[utoipa::path(post, path = "/types/{key}/validate", tag = "types",
         params(
-            ("key" = String, Path, description = "A type id or identifying media type"),
-            ("version" = Option<String>, Query, description = "An exact version or a requirement"),
+            ("key" = String, Path, description = "A type id or identifying media type", example = "cncf/helm-chart", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"),
+            ("version" = Option<String>, Query, description = "An exact version or a requirement", pattern = r"^\s*(|\*|(=|>|>=|<|<=|~|\^)? *(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})){0,2}( *, *(=|>|>=|<|<=|~|\^)? *(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})){0,2})*)\s*$"),
         ),
         request_body(content = Object, description = "A config document", content_type = "application/json"),
         responses(
             (status = 200, description = "Whether the document is valid, and why not", body = Validation),
-            (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+            (status = 400, description = "Not JSON, control characters in the key, or a bad version requirement", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Unknown key or no config schema", body = Problem, content_type = "application/problem+json"),
             (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
             (status = 415, description = "Not sent as JSON", body = Problem, content_type = "application/problem+json"),
@@ -365,9 +480,10 @@ mod paths {
     pub fn validate_config() {}
 
     #[utoipa::path(get, path = "/media-types/{mediaType}", tag = "types",
-        params(("mediaType" = String, Path, description = "A media type, as is or percent-encoded")),
+        params(("mediaType" = String, Path, description = "A media type, as is or percent-encoded", example = "application/vnd.cncf.helm.config.v1+json", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")),
         responses(
             (status = 200, description = "Every type that uses it, with its role", body = MediaTypeAnswer),
+            (status = 400, description = "Control characters in the key", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "No type uses it", body = Problem, content_type = "application/problem+json"),
         ))]
     pub fn media_type() {}
@@ -410,7 +526,7 @@ mod paths {
     pub fn openapi() {}
 
     #[utoipa::path(post, path = "/submissions", tag = "submissions",
-        params(("id" = Option<String>, Query, description = "The type id (vendor/name); or a top-level `id` field in the body")),
+        params(("id" = String, Query, description = "The type id (vendor/name). Clients may leave it out and send a top-level `id` field in the body instead", pattern = r"^(?!(application|audio|example|font|haptics|image|message|model|multipart|text|video)/)[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$")),
         request_body(content = String, description = "A definition as YAML (application/yaml) or JSON (application/json)", content_type = "application/yaml"),
         responses(
             (status = 201, description = "Stored, pending or invalid; Location names it", body = Submission),
@@ -425,7 +541,7 @@ mod paths {
     pub fn create_submission() {}
 
     #[utoipa::path(post, path = "/submissions/check", tag = "submissions",
-        params(("id" = Option<String>, Query, description = "The type id (vendor/name); or a top-level `id` field in the body")),
+        params(("id" = String, Query, description = "The type id (vendor/name). Clients may leave it out and send a top-level `id` field in the body instead", pattern = r"^(?!(application|audio|example|font|haptics|image|message|model|multipart|text|video)/)[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$")),
         request_body(content = String, description = "A definition as YAML (application/yaml) or JSON (application/json)", content_type = "application/yaml"),
         responses(
             (status = 200, description = "Checked like `POST /submissions`, nothing stored", body = SubmissionCheck),
@@ -438,8 +554,8 @@ mod paths {
 
     #[utoipa::path(get, path = "/submissions", tag = "submissions",
         params(
-            ("status" = Option<String>, Query, description = "pending, invalid, approved or rejected"),
-            ("limit" = Option<usize>, Query, description = "Page size, 1 to 500 (default 50)"),
+            ("status" = Option<String>, Query, description = "pending, invalid, approved or rejected (empty: all)", pattern = r"^(|pending|invalid|approved|rejected)$"),
+            ("limit" = Option<usize>, Query, description = "Page size, 1 to 500 (default 50)", minimum = 1, maximum = 500),
             ("offset" = Option<usize>, Query, description = "Submissions to skip"),
         ),
         responses(
@@ -449,7 +565,7 @@ mod paths {
     pub fn list_submissions() {}
 
     #[utoipa::path(get, path = "/submissions/{id}", tag = "submissions",
-        params(("id" = String, Path, description = "A submission id, e.g. s-000000000001")),
+        params(("id" = String, Path, description = "A submission id, e.g. s-000000000001", example = "s-000000000001")),
         responses(
             (status = 200, description = "The submission and its history", body = Submission),
             (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
@@ -457,11 +573,15 @@ mod paths {
     pub fn get_submission() {}
 
     #[utoipa::path(post, path = "/submissions/{id}/approve", tag = "submissions",
-        params(("id" = String, Path, description = "A submission id")),
+        params(("id" = String, Path, description = "A submission id", example = "s-000000000001")),
         request_body(content = ReviewBody, content_type = "application/json"),
         security(("review" = [])),
         responses(
             (status = 200, description = "Approved", body = Submission),
+            (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+            (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
+            (status = 415, description = "A body not sent as JSON", body = Problem, content_type = "application/problem+json"),
+            (status = 422, description = "The body is not an object with a string `reason`", body = Problem, content_type = "application/problem+json"),
             (status = 401, description = "No or wrong bearer token", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "Review is not configured", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
@@ -470,21 +590,24 @@ mod paths {
     pub fn approve_submission() {}
 
     #[utoipa::path(post, path = "/submissions/{id}/reject", tag = "submissions",
-        params(("id" = String, Path, description = "A submission id")),
-        request_body(content = ReviewBody, content_type = "application/json"),
+        params(("id" = String, Path, description = "A submission id", example = "s-000000000001")),
+        request_body(content = RejectBody, content_type = "application/json"),
         security(("review" = [])),
         responses(
             (status = 200, description = "Rejected", body = Submission),
+            (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+            (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
+            (status = 415, description = "A body not sent as JSON", body = Problem, content_type = "application/problem+json"),
             (status = 401, description = "No or wrong bearer token", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "Review is not configured", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
-            (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
+            (status = 422, description = "No reason given, or the body is not an object", body = Problem, content_type = "application/problem+json"),
         ))]
     pub fn reject_submission() {}
 
     #[utoipa::path(get, path = "/submissions/{id}/file", tag = "submissions",
-        params(("id" = String, Path, description = "A submission id")),
+        params(("id" = String, Path, description = "A submission id", example = "s-000000000001")),
         responses(
             (status = 200, description = "The YAML file to commit", body = String, content_type = "application/yaml"),
             (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
@@ -493,7 +616,7 @@ mod paths {
     pub fn submission_file() {}
 
     #[utoipa::path(get, path = "/submissions/{id}/patch", tag = "submissions",
-        params(("id" = String, Path, description = "A submission id")),
+        params(("id" = String, Path, description = "A submission id", example = "s-000000000001")),
         responses(
             (status = 200, description = "A unified diff for `git apply`", body = String, content_type = "text/x-diff"),
             (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),

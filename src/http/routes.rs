@@ -136,6 +136,24 @@ fn form_body() -> impl guard::Guard {
     })
 }
 
+/// The methods the resource at `path` takes, for the `Allow` header of a 405 answer.
+pub fn allowed_methods(path: &str) -> &'static str {
+    const READ: &str = "GET, HEAD, OPTIONS";
+    const WRITE: &str = "POST, OPTIONS";
+    match path {
+        "/classify" | "/submit" => "GET, HEAD, POST, OPTIONS",
+        "/submissions" => "GET, POST, OPTIONS",
+        "/submissions/check" => WRITE,
+        _ if path.starts_with("/types/") && path.ends_with("/validate") => WRITE,
+        _ if path.starts_with("/submissions/")
+            && (path.ends_with("/approve") || path.ends_with("/reject")) =>
+        {
+            WRITE
+        }
+        _ => READ,
+    }
+}
+
 /// OPTIONS is a CORS preflight; anything else is a method the resource does not take.
 async fn other_method(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     if request.method() == Method::OPTIONS {

@@ -136,9 +136,16 @@ impl Application {
                     let route = request.match_pattern().unwrap_or_else(|| "unmatched".into());
                     let path = request.path().chars().take(200).collect::<String>();
                     let state = request.app_data::<web::Data<AppState>>().cloned();
+                    let allow = routes::allowed_methods(request.path());
                     let response = actix_web::dev::Service::call(service, request);
                     async move {
-                        let response = response.await?;
+                        let mut response = response.await?;
+                        if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+                            // RFC 9110: a 405 names the methods the resource takes.
+                            response
+                                .headers_mut()
+                                .insert(header::ALLOW, HeaderValue::from_static(allow));
+                        }
                         let status = response.status().as_u16();
                         let elapsed = started.elapsed();
                         if let Some(state) = state {

@@ -925,6 +925,35 @@ async fn hostile_accept_and_conditional_headers_are_answered_without_harm() {
     assert_still_serving(&app).await;
 }
 
+#[actix_web::test]
+async fn a_405_names_the_methods_the_resource_takes() {
+    let app = hostile_app().await;
+    let read = "GET, HEAD, OPTIONS";
+    let write = "POST, OPTIONS";
+    for (method, path, allow) in [
+        (Method::DELETE, "/types/cncf/helm-chart", read),
+        (Method::POST, "/types/cncf/helm-chart", read),
+        (Method::GET, "/types/cncf/helm-chart/validate", write),
+        (Method::TRACE, "/healthz", read),
+        (Method::PUT, "/index.json", read),
+        (Method::PUT, "/submissions", "GET, POST, OPTIONS"),
+        (Method::GET, "/submissions/s-000000000001/approve", write),
+        (Method::DELETE, "/submissions/s-000000000001", read),
+        (Method::PATCH, "/classify", "GET, HEAD, POST, OPTIONS"),
+        (Method::GET, "/classify", "GET, HEAD, POST, OPTIONS"),
+    ] {
+        let response = app.request(method.clone(), path).send().await.unwrap();
+        let context = format!("{method} {path}");
+        assert_eq!(
+            header(response.headers(), "allow"),
+            Some(allow),
+            "{context}"
+        );
+        let problem = assert_refused(response, &context).await;
+        assert_eq!(problem["status"], 405, "{context}");
+    }
+}
+
 // --- config schemas in submissions ------------------------------------------------------
 
 /// A definition whose config has `schema` and `example`.
