@@ -496,7 +496,9 @@ pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>, Option<us
             None,
         ));
     }
-    if let Some((line, column)) = super::locate::too_deeply_nested(text) {
+    // One walk finds what serde_yaml must not be given, and what it would let pass.
+    let scanned = super::locate::scan(text);
+    if let Some((line, column)) = scanned.too_deep {
         return Err((
             "recursion limit exceeded: the document is nested too deeply".to_string(),
             Some(line),
@@ -511,7 +513,7 @@ pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>, Option<us
             location.as_ref().map(|l| l.column()),
         )
     })?;
-    match first_duplicate_key(text) {
+    match scanned.duplicate {
         Some((key, line, column)) => Err((duplicate_key_message(&key), Some(line), Some(column))),
         None => Ok(value),
     }

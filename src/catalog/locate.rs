@@ -98,6 +98,37 @@ impl Locations {
 /// serde_yaml keeps the last of two equal keys when it fills a JSON value, so a definition
 /// could say two things at once; this walk finds the repeat with its position.
 pub fn first_duplicate_key(text: &str) -> Option<(String, usize, usize)> {
+    scan(text).duplicate
+}
+
+/// Collections nested deeper than this are refused before serde_yaml reads the text; its own
+/// limit (128) refuses them too, but only after libyaml's scanner has read that far.
+pub const MAX_YAML_NESTING: usize = 128;
+
+/// Where `text` nests collections deeper than [`MAX_YAML_NESTING`], as (line, column).
+pub fn too_deeply_nested(text: &str) -> Option<(usize, usize)> {
+    scan(text).too_deep
+}
+
+/// What one walk over YAML text finds, before serde_yaml reads it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// Where collections nest deeper than [`MAX_YAML_NESTING`], as (line, column).
+    ///
+    /// libyaml, under serde_yaml, does work proportional to the open flow collections (`[`,
+    /// `{`) for every token it scans, so deep flow nesting takes quadratic time: a 1 MiB body
+    /// of `[`s kept a thread busy for many minutes. This walk is linear and stops at the limit.
+    /// Past a syntax error it cannot tell how deep the rest goes, and libyaml may read on:
+    /// there, more than the limit of opening brackets counts as too deep, which bounds
+    /// libyaml's work.
+    pub too_deep: Option<(usize, usize)>,
+    /// The first key that repeats an earlier key of the same mapping, with its line and
+    /// column; looked for in the first [`MAX_EVENTS`] events, up to a syntax error.
+    pub duplicate: Option<(String, usize, usize)>,
+}
+
+/// Walks `text` once for [`Scan`].
+pub fn scan(text: &str) -> Scan {
     enum Node {
         Mapping {
             keys: HashSet<String>,
@@ -111,13 +142,46 @@ pub fn first_duplicate_key(text: &str) -> Option<(String, usize, usize)> {
             *expecting_key = !*expecting_key;
         }
     }
+    let mut found = Scan::default();
+    // Mappings and sequences open; for duplicates, only while they are looked for.
+    let mut depth = 0usize;
     let mut stack: Vec<Node> = Vec::new();
+    let mut looking = true;
     for (count, item) in Parser::new_from_str(text).enumerate() {
-        let Ok((event, span)) = item else {
-            return None;
+        let (event, span) = match item {
+            Ok(item) => item,
+            Err(error) => {
+                let at = error.marker();
+                let position = Some((at.line(), at.col() + 1));
+                let openers = text
+                    .chars()
+                    .skip(at.index())
+                    .filter(|c| matches!(c, '[' | '{'))
+                    .take(MAX_YAML_NESTING + 1)
+                    .count();
+                if error.info().starts_with("recursion limit") || openers > MAX_YAML_NESTING {
+                    found.too_deep = position;
+                }
+                return found;
+            }
         };
         if count > MAX_EVENTS {
-            return None;
+            looking = false;
+        }
+        let here = (span.start.line(), span.start.col() + 1);
+        match event {
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                depth += 1;
+                if depth > MAX_YAML_NESTING {
+                    found.too_deep = Some(here);
+                    return found;
+                }
+            }
+            Event::MappingEnd | Event::SequenceEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if !looking {
+            continue;
         }
         match event {
             Event::Scalar(value, ..) => {
@@ -127,7 +191,9 @@ pub fn first_duplicate_key(text: &str) -> Option<(String, usize, usize)> {
                 }) = stack.last_mut()
                 {
                     if !keys.insert(value.to_string()) {
-                        return Some((value.into_owned(), span.start.line(), span.start.col() + 1));
+                        found.duplicate = Some((value.into_owned(), here.0, here.1));
+                        looking = false;
+                        continue;
                     }
                 }
                 advance(&mut stack);
@@ -150,53 +216,7 @@ pub fn first_duplicate_key(text: &str) -> Option<(String, usize, usize)> {
             _ => {}
         }
     }
-    None
-}
-
-/// Collections nested deeper than this are refused before serde_yaml reads the text; its own
-/// limit (128) refuses them too, but only after libyaml's scanner has read that far.
-pub const MAX_YAML_NESTING: usize = 128;
-
-/// Where `text` nests collections deeper than [`MAX_YAML_NESTING`], as (line, column).
-///
-/// libyaml, under serde_yaml, does work proportional to the open flow collections (`[`, `{`)
-/// for every token it scans, so deep flow nesting takes quadratic time: a 1 MiB body of `[`s
-/// kept a thread busy for many minutes. This walk is linear and stops at the limit. Past a
-/// syntax error it cannot tell how deep the rest goes, and libyaml may read on: there, more
-/// than the limit of opening brackets counts as too deep, which bounds libyaml's work.
-pub fn too_deeply_nested(text: &str) -> Option<(usize, usize)> {
-    let mut depth = 0usize;
-    for item in Parser::new_from_str(text) {
-        match item {
-            Ok((Event::SequenceStart(..) | Event::MappingStart(..), span)) => {
-                depth += 1;
-                if depth > MAX_YAML_NESTING {
-                    return Some((span.start.line(), span.start.col() + 1));
-                }
-            }
-            Ok((Event::SequenceEnd | Event::MappingEnd, _)) => depth = depth.saturating_sub(1),
-            Ok(_) => {}
-            Err(error) => {
-                let at = error.marker();
-                let position = Some((at.line(), at.col() + 1));
-                if error.info().starts_with("recursion limit") {
-                    return position;
-                }
-                let openers = text
-                    .chars()
-                    .skip(at.index())
-                    .filter(|c| matches!(c, '[' | '{'))
-                    .take(MAX_YAML_NESTING + 1)
-                    .count();
-                return if openers > MAX_YAML_NESTING {
-                    position
-                } else {
-                    None
-                };
-            }
-        }
-    }
-    None
+    found
 }
 
 /// The pointer of the value about to be read, advancing the parent's cursor.
@@ -285,5 +305,23 @@ mod tests {
         assert_eq!(too_deeply_nested(&fine), None);
         assert_eq!(too_deeply_nested(DOC), None);
         assert_eq!(too_deeply_nested("a: [unclosed\nb: c\n"), None);
+    }
+
+    #[test]
+    fn one_walk_finds_depth_and_duplicates() {
+        let both = format!("a: 1\na: 2\nb: {}{}\n", "[".repeat(200), "]".repeat(200));
+        let found = scan(&both);
+        assert_eq!(found.duplicate, Some(("a".to_string(), 2, 1)));
+        assert_eq!(found.too_deep.map(|(line, _)| line), Some(3));
+        // Duplicates past the events looked at are not reported; depth is still measured.
+        let many = format!(
+            "l: [{}]\nk: 1\nk: 2\nd: {}",
+            "x,".repeat(MAX_EVENTS),
+            "[".repeat(200)
+        );
+        let found = scan(&many);
+        assert_eq!(found.duplicate, None);
+        assert!(found.too_deep.is_some());
+        assert_eq!(scan(DOC), Scan::default());
     }
 }

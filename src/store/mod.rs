@@ -9,6 +9,7 @@
 //! Every write is one transaction over the trees it changes, flushed to disk before it is
 //! acknowledged. Calls block (sled does file I/O): async callers run them on a blocking pool.
 
+use std::collections::HashMap;
 use std::io;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -134,6 +135,11 @@ pub struct Store {
     max_pending: usize,
     /// The write count [`MARKER_FILE`] holds; shared by clones.
     confirmed: Arc<Mutex<u64>>,
+    /// Writes sled applied in memory but could not make durable (a full or read-only disk),
+    /// by sequence, with the version readers keep seeing: the one before (`None` for a
+    /// submission that did not exist). sled takes no write after a failed one, so this only
+    /// grows until a restart, which forgets those writes; meanwhile reads never show them.
+    unflushed: Arc<Mutex<HashMap<u64, Option<Submission>>>>,
 }
 
 /// What is in a data directory before sled opens it.
@@ -195,6 +201,7 @@ impl Store {
             path: path.to_path_buf(),
             max_pending: DEFAULT_MAX_PENDING,
             confirmed: Arc::default(),
+            unflushed: Arc::default(),
         };
         match found {
             Found::Nothing => store.initialize()?,
@@ -345,13 +352,19 @@ impl Store {
             .map_err(|e| self.transaction_error(e))?;
         let (inserted, writes) = inserted;
         if inserted.created {
-            self.flush()?;
+            if let Err(error) = self.flush() {
+                self.hide(inserted.submission.id.sequence(), None);
+                return Err(error);
+            }
             self.confirm(writes);
         }
         Ok(inserted)
     }
 
     pub fn get(&self, id: SubmissionId) -> Result<Option<Submission>, StoreError> {
+        if let Some(durable) = self.unflushed().get(&id.sequence()) {
+            return Ok(durable.clone());
+        }
         let bytes = self
             .submissions
             .get(id.sequence().to_be_bytes())
@@ -368,6 +381,9 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<Page, StoreError> {
+        if !self.unflushed().is_empty() {
+            return self.list_durable(status, offset, limit);
+        }
         let mut items = Vec::new();
         match status {
             None => {
@@ -407,6 +423,42 @@ impl Store {
         Ok(Page { items, total })
     }
 
+    /// [`Store::list`] after a failed write: every submission read, with the versions that are
+    /// on disk in place of the writes that did not get there. Slower, and only for a process
+    /// that refuses writes until it restarts.
+    fn list_durable(
+        &self,
+        status: Option<Status>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Page, StoreError> {
+        let unflushed = self.unflushed().clone();
+        let mut matching = Vec::new();
+        for entry in self.submissions.iter() {
+            let (key, value) = entry.map_err(|e| self.engine_error(e))?;
+            let sequence = self.decode_sequence(&key)?;
+            let submission = match unflushed.get(&sequence) {
+                Some(durable) => durable.clone(),
+                None => Some(self.decode(sequence, &value)?),
+            };
+            if let Some(submission) = submission.filter(|s| status.is_none_or(|x| s.status == x)) {
+                matching.push(submission);
+            }
+        }
+        let total = matching.len();
+        let items = matching.into_iter().skip(offset).take(limit).collect();
+        Ok(Page { items, total })
+    }
+
+    fn unflushed(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Option<Submission>>> {
+        self.unflushed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Hides a write that did not reach the disk; the first durable version stays.
+    fn hide(&self, sequence: u64, durable: Option<Submission>) {
+        self.unflushed().entry(sequence).or_insert(durable);
+    }
+
     /// How many submissions have `status`.
     pub fn count(&self, status: Status) -> Result<usize, StoreError> {
         let bytes = self
@@ -442,6 +494,7 @@ impl Store {
                 let mut submission = self
                     .read(submissions, sequence)?
                     .ok_or_else(|| abort(StoreError::NotFound(id)))?;
+                let previous = submission.clone();
                 let before = submission.status;
                 submission.apply(review).map_err(|e| abort(e.into()))?;
                 if review.decision() == Decision::Approve {
@@ -463,11 +516,14 @@ impl Store {
                 self.add_count(meta, submission.status, 1)?;
                 self.write(submissions, &submission)?;
                 let writes = self.count_write(meta)?;
-                Ok((submission, writes))
+                Ok((submission, writes, previous))
             })
             .map_err(|e| self.transaction_error(e))?;
-        let (updated, writes) = updated;
-        self.flush()?;
+        let (updated, writes, previous) = updated;
+        if let Err(error) = self.flush() {
+            self.hide(sequence, Some(previous));
+            return Err(error);
+        }
         self.confirm(writes);
         Ok(updated)
     }

@@ -77,8 +77,38 @@ async fn assert_unavailable(response: reqwest::Response) {
     }
 }
 
-/// Catalog lookups, the submission that was stored before the fault, and the list answer.
+/// Catalog lookups, the submissions stored before the fault, and the list answer, which
+/// holds exactly those: a write the disk refused is not shown either.
 async fn assert_reads_work(served: &Served, http: &reqwest::Client, stored: &[String]) {
+    for path in ["/submissions", "/submissions?status=pending"] {
+        let list: Value = http
+            .get(format!("{}{path}", served.address))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<String> = list["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(id_of)
+            .collect();
+        assert_eq!(ids, stored, "GET {path}: {list}");
+        assert_eq!(list["total"], stored.len(), "GET {path}: {list}");
+    }
+    let next = format!("s-{:012}", stored.len() + 1);
+    let response = http
+        .get(format!("{}/submissions/{next}", served.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::NOT_FOUND,
+        "a refused write is shown"
+    );
     for path in [
         "/healthz",
         "/types/cncf/helm-chart",
