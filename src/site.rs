@@ -56,17 +56,17 @@ pub fn build(catalog: Catalog, out: &Path) -> Result<Built, BuildError> {
 
     for entry in catalog.types() {
         let id = entry.id.as_str();
-        let answers = &snapshot.types[&entry.id];
+        let answers = snapshot.answers(entry);
         let latest = entry.latest();
-        let latest_version = latest.version().to_string();
+        let latest_version = latest.version();
         site.file(
             &format!("types/{id}/index.json"),
-            &answers.versions[&latest_version].bytes,
+            &answers.versions[latest_version].bytes,
         )?;
         for (version, body) in &answers.versions {
             site.file(&format!("types/{id}/{version}.json"), &body.bytes)?;
         }
-        if let Some(schema) = answers.schemas.get(&latest_version) {
+        if let Some(schema) = answers.schemas.get(latest_version) {
             site.file(&format!("types/{id}/schema.json"), &schema.bytes)?;
         }
         site.page(&Paths::type_page_file(id), |paths| {

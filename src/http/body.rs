@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-use flate2::Compression;
+pub use flate2::Compression;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 
@@ -28,12 +28,14 @@ pub struct Body {
     pub content_type: &'static str,
     /// Shared by clones, so a clone never hashes or compresses again.
     derived: Arc<Derived>,
+    /// Kept answers are compressed once and hard; per-request answers quickly.
+    compression: Compression,
 }
 
 #[derive(Debug, Default)]
 struct Derived {
-    /// The strong ETag of `bytes` and the one of their gzip variant.
-    etags: OnceLock<(String, String)>,
+    /// The strong ETag of `bytes` and the one of their gzip variant, as sent.
+    etags: OnceLock<(HeaderValue, HeaderValue)>,
     /// Always `Some` once derived; an `Option` for callers that match on it.
     gzip: OnceLock<Option<Bytes>>,
 }
@@ -64,6 +66,16 @@ impl Body {
             bytes: Bytes::from(bytes),
             content_type,
             derived: Arc::default(),
+            compression: Compression::best(),
+        }
+    }
+
+    /// A body built for one answer (a page, a filtered list): if it is compressed at all,
+    /// then quickly, since nothing keeps the result.
+    pub fn once(bytes: Vec<u8>, content_type: &'static str) -> Self {
+        Self {
+            compression: Compression::fast(),
+            ..Self::new(bytes, content_type)
         }
     }
 
@@ -77,14 +89,24 @@ impl Body {
 
     /// The strong ETag of the exact bytes.
     pub fn etag(&self) -> &str {
-        &self.etags().0
+        self.etags().0
     }
 
-    fn etags(&self) -> &(String, String) {
+    /// The ETags of the identity and the gzip variant.
+    fn etags(&self) -> (&str, &str) {
+        let (identity, gzip) = self.etag_headers();
+        // Hex digits and quotes only: always visible ASCII.
+        (
+            identity.to_str().unwrap_or_default(),
+            gzip.to_str().unwrap_or_default(),
+        )
+    }
+
+    fn etag_headers(&self) -> &(HeaderValue, HeaderValue) {
         self.derived.etags.get_or_init(|| {
             let etag = strong_etag(&self.bytes);
             let gzip = gzip_etag(&etag);
-            (etag, gzip)
+            (header_value(&etag), header_value(&gzip))
         })
     }
 
@@ -92,11 +114,7 @@ impl Body {
     pub fn gzip(&self) -> Option<&Bytes> {
         self.derived
             .gzip
-            .get_or_init(|| {
-                // Small bodies too: the `Compress` middleware would otherwise gzip them on the
-                // fly, on every request, under the identity's strong ETag.
-                Some(Bytes::from(gzip(&self.bytes)))
-            })
+            .get_or_init(|| Some(Bytes::from(gzip(&self.bytes, self.compression))))
             .as_ref()
     }
 
@@ -115,10 +133,11 @@ impl Body {
             None
         };
         let (identity_etag, gzip_etag) = self.etags();
+        let (identity_header, gzip_header) = self.etag_headers();
         let etag = if gzip.is_some() {
-            gzip_etag
+            gzip_header
         } else {
-            identity_etag
+            identity_header
         };
         let not_modified = if_none_match(request, &[identity_etag, gzip_etag]);
         let mut response = if not_modified {
@@ -127,7 +146,7 @@ impl Body {
             HttpResponse::Ok()
         };
         response
-            .insert_header((header::ETAG, header_value(etag)))
+            .insert_header((header::ETAG, etag.clone()))
             .insert_header((header::CACHE_CONTROL, policy.header()))
             .insert_header((header::VARY, "Accept, Accept-Encoding"));
         if not_modified {
@@ -154,8 +173,8 @@ fn gzip_etag(etag: &str) -> String {
     format!("{}-gz\"", etag.trim_end_matches('"'))
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::best());
+pub fn gzip(bytes: &[u8], level: Compression) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), level);
     encoder
         .write_all(bytes)
         .expect("writing to memory cannot fail");
@@ -175,7 +194,7 @@ pub fn if_none_match(request: &HttpRequest, etags: &[&str]) -> bool {
         })
 }
 
-fn accepts_gzip(request: &HttpRequest) -> bool {
+pub fn accepts_gzip(request: &HttpRequest) -> bool {
     request
         .headers()
         .get_all(header::ACCEPT_ENCODING)
@@ -194,7 +213,8 @@ fn accepts_gzip(request: &HttpRequest) -> bool {
 
 /// An answer computed per request (filtered lists): still gets an ETag and 304.
 pub fn respond_dynamic(request: &HttpRequest, value: &impl serde::Serialize) -> HttpResponse {
-    Body::json(value).respond(request, CachePolicy::Latest)
+    let bytes = serde_json::to_vec_pretty(value).expect("response values serialize");
+    Body::once(bytes, JSON).respond(request, CachePolicy::Latest)
 }
 
 pub fn header_value(text: &str) -> HeaderValue {

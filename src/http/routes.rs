@@ -136,20 +136,68 @@ fn form_body() -> impl guard::Guard {
     })
 }
 
+/// The documented route (`ROUTES`, `PAGE_ROUTES`) that `path` falls under, for metrics
+/// labels; `"unmatched"` for paths the service does not answer. Cheaper than asking actix to
+/// match the path again, which the metrics would otherwise do on every request.
+pub fn route_of(path: &str) -> &'static str {
+    /// A path prefix, the routes told apart by their last segment, and the route otherwise.
+    type Family = (&'static str, &'static [(&'static str, &'static str)], &'static str);
+    const SUFFIXED: &[Family] = &[
+        (
+            "/types/",
+            &[
+                ("/versions", "/types/{key}/versions"),
+                ("/schema", "/types/{key}/schema"),
+                ("/validate", "/types/{key}/validate"),
+            ],
+            "/types/{key}",
+        ),
+        (
+            "/submissions/",
+            &[
+                ("/approve", "/submissions/{id}/approve"),
+                ("/reject", "/submissions/{id}/reject"),
+                ("/file", "/submissions/{id}/file"),
+                ("/patch", "/submissions/{id}/patch"),
+            ],
+            "/submissions/{id}",
+        ),
+        ("/media-types/", &[], "/media-types/{mediaType}"),
+        ("/static/", &[], "/static/{file}"),
+    ];
+    if let Some(&(_, route)) = ROUTES
+        .iter()
+        .chain(PAGE_ROUTES)
+        .find(|(_, route)| *route == path)
+    {
+        return route;
+    }
+    for (prefix, suffixes, route) in SUFFIXED {
+        let Some(rest) = path.strip_prefix(prefix) else {
+            continue;
+        };
+        if rest.is_empty() {
+            break;
+        }
+        return suffixes
+            .iter()
+            .find(|(suffix, _)| rest.len() > suffix.len() && rest.ends_with(suffix))
+            .map_or(route, |(_, route)| route);
+    }
+    "unmatched"
+}
+
 /// The methods the resource at `path` takes, for the `Allow` header of a 405 answer.
 pub fn allowed_methods(path: &str) -> &'static str {
     const READ: &str = "GET, HEAD, OPTIONS";
     const WRITE: &str = "POST, OPTIONS";
-    match path {
+    match route_of(path) {
         "/classify" | "/submit" => "GET, HEAD, POST, OPTIONS",
         "/submissions" => "GET, POST, OPTIONS",
-        "/submissions/check" => WRITE,
-        _ if path.starts_with("/types/") && path.ends_with("/validate") => WRITE,
-        _ if path.starts_with("/submissions/")
-            && (path.ends_with("/approve") || path.ends_with("/reject")) =>
-        {
-            WRITE
-        }
+        "/submissions/check"
+        | "/types/{key}/validate"
+        | "/submissions/{id}/approve"
+        | "/submissions/{id}/reject" => WRITE,
         _ => READ,
     }
 }
@@ -183,4 +231,50 @@ pub async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
         "nothing at {}",
         path.chars().take(200).collect::<String>()
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_fall_under_their_documented_route() {
+        for (path, route) in [
+            ("/", "/"),
+            ("/index.json", "/index.json"),
+            ("/types", "/types"),
+            ("/types/cncf/helm-chart", "/types/{key}"),
+            ("/types/application/vnd.acme.widget.v1+json", "/types/{key}"),
+            ("/types/cncf/helm-chart/versions", "/types/{key}/versions"),
+            ("/types/cncf/helm-chart/schema", "/types/{key}/schema"),
+            ("/types/cncf/helm-chart/validate", "/types/{key}/validate"),
+            ("/types/validate", "/types/{key}"),
+            ("/media-types/application/json", "/media-types/{mediaType}"),
+            ("/static/site.0123.css", "/static/{file}"),
+            ("/submissions", "/submissions"),
+            ("/submissions/check", "/submissions/check"),
+            ("/submissions/7", "/submissions/{id}"),
+            ("/submissions/7/approve", "/submissions/{id}/approve"),
+            ("/submissions/7/patch", "/submissions/{id}/patch"),
+            ("/types/", "unmatched"),
+            ("/nothing", "unmatched"),
+        ] {
+            assert_eq!(route_of(path), route, "{path}");
+        }
+    }
+
+    #[test]
+    fn every_documented_route_is_its_own_route() {
+        for (_, route) in ROUTES.iter().chain(PAGE_ROUTES) {
+            assert_eq!(route_of(route), *route);
+        }
+    }
+
+    #[test]
+    fn write_only_resources_allow_post() {
+        assert_eq!(allowed_methods("/types/a/b/validate"), "POST, OPTIONS");
+        assert_eq!(allowed_methods("/submissions/3/reject"), "POST, OPTIONS");
+        assert_eq!(allowed_methods("/types/a/b"), "GET, HEAD, OPTIONS");
+        assert_eq!(allowed_methods("/classify"), "GET, HEAD, POST, OPTIONS");
+    }
 }

@@ -9,7 +9,7 @@ use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 use super::access::{RateLimiter, ReviewTokens};
@@ -128,30 +128,33 @@ impl Application {
                 .app_data(openapi.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .wrap(ErrorHandlers::new().default_handler(as_problem))
-                .wrap(Compress::default())
                 .wrap(DefaultHeaders::new().add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")))
                 .wrap_fn(|request, service| {
+                    // Per request: a clock reading and the state handle; everything else is
+                    // derived from the answer, and only when it is needed.
                     let started = Instant::now();
-                    let method = request.method().to_string();
-                    let route = request.match_pattern().unwrap_or_else(|| "unmatched".into());
-                    let path = request.path().chars().take(200).collect::<String>();
                     let state = request.app_data::<web::Data<AppState>>().cloned();
-                    let allow = routes::allowed_methods(request.path());
                     let response = actix_web::dev::Service::call(service, request);
                     async move {
                         let mut response = response.await?;
                         if response.status() == StatusCode::METHOD_NOT_ALLOWED {
                             // RFC 9110: a 405 names the methods the resource takes.
+                            let allow = routes::allowed_methods(response.request().path());
                             response
                                 .headers_mut()
                                 .insert(header::ALLOW, HeaderValue::from_static(allow));
                         }
+                        let path = response.request().path();
+                        let method = response.request().method();
                         let status = response.status().as_u16();
                         let elapsed = started.elapsed();
                         if let Some(state) = state {
-                            state.metrics.record(&method, &route, status, elapsed);
+                            state.metrics.record(method, routes::route_of(path), status, elapsed);
                         }
-                        tracing::info!(%method, %path, status, micros = elapsed.as_micros() as u64, "request");
+                        if tracing::enabled!(tracing::Level::INFO) {
+                            let path: String = path.chars().take(200).collect();
+                            tracing::info!(%method, %path, status, micros = elapsed.as_micros() as u64, "request");
+                        }
                         Ok(response)
                     }
                 })

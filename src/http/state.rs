@@ -2,10 +2,11 @@
 //! the service state around it (reload status, metrics, settings).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
+use semver::Version;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -14,19 +15,22 @@ use super::metrics::Metrics;
 use crate::catalog::load::identifying_media_types;
 use crate::catalog::{Catalog, Diagnostic, Published, TypeEntry, TypeId};
 
-/// The answers for one type, keyed by version string.
+/// The answers for one type, by version.
 pub struct TypeAnswers {
-    pub versions: HashMap<String, Body>,
+    pub versions: HashMap<Version, Body>,
     pub version_list: Body,
-    pub schemas: HashMap<String, Body>,
+    pub schemas: HashMap<Version, Body>,
 }
 
-/// A loaded catalog and every request-independent answer, built before it serves.
+/// A loaded catalog and its request-independent answers. The index is built before it
+/// serves; a type's answers on its first request, then kept: serializing all of them up front
+/// cost seconds of start-up and hundreds of megabytes on a large catalog, most of it for
+/// types nobody asked about.
 pub struct Snapshot {
     pub catalog: Catalog,
     pub index: Body,
     pub definition_schema: Body,
-    pub types: HashMap<TypeId, TypeAnswers>,
+    types: HashMap<TypeId, OnceLock<TypeAnswers>>,
     pub loaded_at: SystemTime,
 }
 
@@ -122,41 +126,10 @@ impl Snapshot {
             serde_json::to_vec_pretty(&*catalog.definition_schema).expect("schemas serialize"),
             SCHEMA_JSON,
         );
-        let mut types = HashMap::with_capacity(catalog.len());
-        for entry in catalog.types() {
-            let mut versions = HashMap::new();
-            let mut schemas = HashMap::new();
-            for published in &entry.versions {
-                let version = published.version().to_string();
-                versions.insert(version.clone(), Body::json(&version_document(published)));
-                if let Some(schema) = &published.config_schema {
-                    let bytes =
-                        serde_json::to_vec_pretty(&*schema.document).expect("schemas serialize");
-                    schemas.insert(version, Body::new(bytes, SCHEMA_JSON));
-                }
-            }
-            let list: Vec<Value> = entry
-                .versions
-                .iter()
-                .map(|p| {
-                    json!({
-                        "version": p.version().to_string(),
-                        "status": p.definition.status.as_str(),
-                        "summary": p.definition.summary,
-                        "url": format!("types/{}?version={}", entry.id, p.version()),
-                    })
-                })
-                .collect();
-            let version_list = Body::json(&json!({"id": entry.id.to_string(), "versions": list}));
-            types.insert(
-                entry.id.clone(),
-                TypeAnswers {
-                    versions,
-                    version_list,
-                    schemas,
-                },
-            );
-        }
+        let types = catalog
+            .types()
+            .map(|entry| (entry.id.clone(), OnceLock::new()))
+            .collect();
         Self {
             catalog,
             index,
@@ -166,8 +139,50 @@ impl Snapshot {
         }
     }
 
+    /// The answers of a type of this snapshot's catalog, serialized on first use.
+    pub fn answers(&self, entry: &TypeEntry) -> &TypeAnswers {
+        self.types
+            .get(&entry.id)
+            .expect("entries come from this snapshot's catalog")
+            .get_or_init(|| TypeAnswers::build(entry))
+    }
+
     pub fn summaries(&self) -> impl Iterator<Item = TypeSummary> + '_ {
         self.catalog.types().map(TypeSummary::of)
+    }
+}
+
+impl TypeAnswers {
+    fn build(entry: &TypeEntry) -> Self {
+        let mut versions = HashMap::new();
+        let mut schemas = HashMap::new();
+        for published in &entry.versions {
+            let version = published.version().clone();
+            versions.insert(version.clone(), Body::json(&version_document(published)));
+            if let Some(schema) = &published.config_schema {
+                let bytes =
+                    serde_json::to_vec_pretty(&*schema.document).expect("schemas serialize");
+                schemas.insert(version, Body::new(bytes, SCHEMA_JSON));
+            }
+        }
+        let list: Vec<Value> = entry
+            .versions
+            .iter()
+            .map(|p| {
+                json!({
+                    "version": p.version().to_string(),
+                    "status": p.definition.status.as_str(),
+                    "summary": p.definition.summary,
+                    "url": format!("types/{}?version={}", entry.id, p.version()),
+                })
+            })
+            .collect();
+        let version_list = Body::json(&json!({"id": entry.id.to_string(), "versions": list}));
+        Self {
+            versions,
+            version_list,
+            schemas,
+        }
     }
 }
 

@@ -332,3 +332,59 @@ async fn head_answers_like_get_without_a_body() {
     assert_eq!(header(response.headers(), "etag"), Some(etag.as_str()));
     assert!(response.bytes().await.unwrap().is_empty());
 }
+
+#[actix_web::test]
+async fn pages_lists_and_error_pages_are_gzipped_when_asked() {
+    let app = TestApp::spawn().await;
+    let html = "text/html,application/xhtml+xml;q=0.9";
+
+    for (path, accept, status) in [
+        ("/types/cncf/helm-chart", html, StatusCode::OK),
+        ("/", html, StatusCode::OK),
+        ("/types?q=helm", "application/json", StatusCode::OK),
+        ("/no/such/page", html, StatusCode::NOT_FOUND),
+    ] {
+        let plain = app
+            .request(Method::GET, path)
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(plain.status(), status, "GET {path}");
+        assert!(plain.headers().get("content-encoding").is_none());
+        let plain_etag = header(plain.headers(), "etag").map(str::to_string);
+        let plain_bytes = plain.bytes().await.unwrap();
+
+        let gzipped = app
+            .request(Method::GET, path)
+            .header("accept", accept)
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gzipped.status(), status, "GET {path}");
+        assert_eq!(
+            header(gzipped.headers(), "content-encoding"),
+            Some("gzip"),
+            "GET {path}"
+        );
+        assert!(
+            header(gzipped.headers(), "vary")
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("accept-encoding")
+        );
+        if let Some(plain_etag) = plain_etag {
+            assert_ne!(
+                header(gzipped.headers(), "etag"),
+                Some(plain_etag.as_str()),
+                "GET {path}: gzip and identity share an ETag"
+            );
+        }
+        let mut decompressed = Vec::new();
+        GzDecoder::new(&gzipped.bytes().await.unwrap()[..])
+            .read_to_end(&mut decompressed)
+            .unwrap();
+        assert_eq!(decompressed, plain_bytes, "GET {path}");
+    }
+}

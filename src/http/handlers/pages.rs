@@ -14,7 +14,7 @@ use super::submissions::{Submissions, check_definition, split_id, store_definiti
 use super::types::ListQuery;
 use crate::catalog::classify::{Reference, classify};
 use crate::catalog::{Published, TypeEntry};
-use crate::http::body::{Body, CachePolicy, HTML, if_none_match, strong_etag};
+use crate::http::body::{Body, CachePolicy, Compression, HTML, accepts_gzip, gzip};
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
 use crate::http::state::{AppState, Snapshot};
@@ -149,7 +149,7 @@ pub async fn classify_submit(
         Some(outcome),
         &Paths::server(request.path()),
     );
-    let mut response = page_response(status, html);
+    let mut response = page_response(&request, status, html);
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
@@ -184,36 +184,39 @@ pub async fn asset(request: HttpRequest, file: Path<String>) -> Result<HttpRespo
         })
 }
 
-/// A page answer: an ETag and `304`, short caching, and the page's security headers. The ETag
-/// is weak because the compression middleware may gzip the page under the same tag.
+/// A page answer: strong ETags (one per content coding), `304`, gzip when the client takes
+/// it, short caching, and the page's security headers.
 pub fn page(request: &HttpRequest, html: String) -> HttpResponse {
-    let tag = strong_etag(html.as_bytes());
-    let etag = crate::http::body::header_value(&format!("W/{tag}"));
-    if if_none_match(request, &[&tag]) {
-        return HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .insert_header((header::VARY, "Accept, Accept-Encoding"))
-            .finish();
-    }
-    let mut response = page_response(StatusCode::OK, html);
-    let headers = response.headers_mut();
-    headers.insert(header::ETAG, etag);
-    headers.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("public, max-age=60"),
-    );
+    let mut response = Body::once(html.into_bytes(), HTML).respond(request, CachePolicy::Latest);
+    add_page_headers(response.headers_mut());
     response
 }
 
-/// An HTML answer with any status (error pages too).
-pub fn page_response(status: StatusCode, html: String) -> HttpResponse {
-    HttpResponse::build(status)
+/// An HTML answer with any status (forms, error pages), gzipped when the client takes it.
+pub fn page_response(request: &HttpRequest, status: StatusCode, html: String) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response
         .insert_header((header::CONTENT_TYPE, HTML))
-        .insert_header((header::VARY, "Accept, Accept-Encoding"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .body(html)
+        .insert_header((header::VARY, "Accept, Accept-Encoding"));
+    let mut response = if accepts_gzip(request) {
+        response
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(gzip(html.as_bytes(), Compression::fast()))
+    } else {
+        response.body(html)
+    };
+    add_page_headers(response.headers_mut());
+    response
+}
+
+fn add_page_headers(headers: &mut header::HeaderMap) {
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ] {
+        headers.insert(name, header::HeaderValue::from_static(value));
+    }
 }
 
 /// The error page for `status`, for clients that prefer HTML.
@@ -228,7 +231,7 @@ pub fn error_page(request: &HttpRequest, status: StatusCode, detail: &str) -> Ht
         meta.as_ref(),
         &Paths::server(request.path()),
     );
-    page_response(status, html)
+    page_response(request, status, html)
 }
 
 fn capitalize(text: &str) -> String {
@@ -247,7 +250,7 @@ pub async fn submit_form(request: HttpRequest, state: Data<AppState>) -> HttpRes
         None,
         &Paths::server(request.path()),
     );
-    let mut response = page_response(StatusCode::OK, html);
+    let mut response = page_response(&request, StatusCode::OK, html);
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
@@ -296,7 +299,7 @@ pub async fn submit_form_post(
         Some(outcome),
         &paths,
     );
-    let mut response = page_response(status, html);
+    let mut response = page_response(&request, status, html);
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),

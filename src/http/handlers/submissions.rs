@@ -170,7 +170,8 @@ pub async fn get(
             &submission,
             &crate::pages::Paths::server(request.path()),
         );
-        let mut response = super::pages::page_response(actix_web::http::StatusCode::OK, html);
+        let mut response =
+            super::pages::page_response(&request, actix_web::http::StatusCode::OK, html);
         response.headers_mut().insert(
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("no-store"),

@@ -115,26 +115,27 @@ pub async fn get(
             if prefers_html(&request) {
                 return Ok(pages::type_page(&request, &snapshot, entry, published));
             }
-            let answers = &snapshot.types[&entry.id];
-            let mut response =
-                answers.versions[&published.version().to_string()].respond(&request, policy);
+            let answers = snapshot.answers(entry);
+            let mut response = answers.versions[published.version()].respond(&request, policy);
             add_deprecation_headers(&mut response, published);
             Ok(response)
         }
         Target::StaticFile(version) => {
             let (published, policy) =
                 select(entry, version.as_deref().or(query.version.as_deref()))?;
-            let answers = &snapshot.types[&entry.id];
-            Ok(answers.versions[&published.version().to_string()].respond(&request, policy))
+            let answers = snapshot.answers(entry);
+            Ok(answers.versions[published.version()].respond(&request, policy))
         }
-        Target::Versions => Ok(snapshot.types[&entry.id]
+        Target::Versions => Ok(snapshot
+            .answers(entry)
             .version_list
             .respond(&request, CachePolicy::Latest)),
         Target::Schema => {
             let (published, policy) = select(entry, query.version.as_deref())?;
-            snapshot.types[&entry.id]
+            snapshot
+                .answers(entry)
                 .schemas
-                .get(&published.version().to_string())
+                .get(published.version())
                 .map(|body| body.respond(&request, policy))
                 .ok_or_else(|| {
                     ApiError::NotFound(format!(
