@@ -10,6 +10,10 @@ use std::time::Instant;
 use typehouse::catalog::{Catalog, CatalogFiles};
 use typehouse::http::state::Snapshot;
 
+/// The binary's allocator, so that the phases cost what they cost in `typehouse serve`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let Some(dir) = std::env::args_os().nth(1).map(PathBuf::from) else {
         eprintln!("usage: startup_phases CATALOG_DIR");
