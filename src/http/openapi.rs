@@ -609,7 +609,7 @@ mod paths {
     #[utoipa::path(get, path = "/submissions/{id}/file", tag = "submissions",
         params(("id" = String, Path, description = "A submission id", example = "s-000000000001")),
         responses(
-            (status = 200, description = "The YAML file to commit", body = String, content_type = "application/yaml"),
+            (status = 200, description = "The YAML file to commit: a definition (see /definition.schema.json)", body = Object, content_type = "application/yaml"),
             (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "Not approved", body = Problem, content_type = "application/problem+json"),
         ))]

@@ -156,4 +156,17 @@ async fn real_answers_match_the_documented_schemas() {
         .await
         .unwrap();
     assert_matches(&document, "Submission", &approved);
+
+    // The file to commit, read as YAML the way clients read `application/yaml`, is what the
+    // document says it is: a definition, not a string.
+    let file = app.get(&format!("/submissions/{id}/file")).await;
+    assert_eq!(file.status(), 200);
+    let file: Value = serde_yaml::from_str(&file.text().await.unwrap()).unwrap();
+    let schema = &document["paths"]["/submissions/{id}/file"]["get"]["responses"]["200"]["content"]
+        ["application/yaml"]["schema"];
+    let validator = jsonschema::validator_for(schema).expect("the file schema compiles");
+    assert!(
+        validator.is_valid(&file),
+        "{schema} does not describe the file: {file}"
+    );
 }
