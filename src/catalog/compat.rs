@@ -39,12 +39,12 @@ fn compare(old: &Value, new: &Value, at: &str, changes: &mut Vec<BreakingChange>
         })
     };
     let (old, new) = match (old, new) {
-        (Value::Bool(true), Value::Bool(true)) | (_, Value::Bool(true)) => return,
+        // The old schema accepted nothing, or the new one accepts everything.
+        (Value::Bool(false), _) | (_, Value::Bool(true)) => return,
         (_, Value::Bool(false)) => {
             push("the schema now rejects everything".into());
             return;
         }
-        (Value::Bool(false), _) => return,
         (Value::Object(old), Value::Object(new)) => (old, new),
         (Value::Bool(true), Value::Object(new)) => {
             if !new.keys().all(|k| is_annotation(k)) {
@@ -335,6 +335,23 @@ mod tests {
         assert!(whats(json!({"maxLength": 10}), json!({"maxLength": 5}))[0].contains("tightened"));
         assert!(whats(json!({"minimum": 1}), json!({"minimum": 2}))[0].contains("tightened"));
         assert!(whats(json!({}), json!({"pattern": "^a"}))[0].contains("pattern"));
+    }
+
+    #[test]
+    fn a_schema_that_rejected_everything_cannot_break() {
+        assert!(whats(json!(false), json!(false)).is_empty());
+        assert!(whats(json!(false), json!({"type": "string"})).is_empty());
+        assert_eq!(
+            whats(
+                json!({"properties": {"a": false}}),
+                json!({"properties": {"a": false}})
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            whats(json!(true), json!(false)),
+            ["the schema now rejects everything"]
+        );
     }
 
     #[test]
