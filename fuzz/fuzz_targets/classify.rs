@@ -1,0 +1,33 @@
+//! The manifest classifier: JSON bytes against the embedded catalog. Malformed documents are
+//! errors, never panics.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use typehouse::catalog::classify::{Reference, classify};
+use typehouse::catalog::{Catalog, CatalogFiles};
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        Catalog::load(CatalogFiles::embedded())
+            .expect("the embedded catalog loads")
+            .0
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(document) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let reference = Reference {
+        registry: Some("registry.example".into()),
+        repository: Some("a/b".into()),
+        tag: Some("1.0.0".into()),
+        digest: None,
+    };
+    if let Ok(answer) = classify(catalog(), &document, &reference) {
+        serde_json::to_vec(&answer).expect("answers serialize");
+    }
+});
