@@ -141,7 +141,11 @@ fn form_body() -> impl guard::Guard {
 /// match the path again, which the metrics would otherwise do on every request.
 pub fn route_of(path: &str) -> &'static str {
     /// A path prefix, the routes told apart by their last segment, and the route otherwise.
-    type Family = (&'static str, &'static [(&'static str, &'static str)], &'static str);
+    type Family = (
+        &'static str,
+        &'static [(&'static str, &'static str)],
+        &'static str,
+    );
     const SUFFIXED: &[Family] = &[
         (
             "/types/",
