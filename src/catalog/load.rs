@@ -1064,6 +1064,7 @@ fn build_catalog(
             .or_insert_with(|| TypeEntry {
                 id: version.id,
                 versions: Vec::new(),
+                position: 0, // set by Catalog::new
             })
             .versions
             .push(Arc::new(published));

@@ -65,6 +65,9 @@ impl Published {
 pub struct TypeEntry {
     pub id: TypeId,
     pub versions: Vec<Arc<Published>>,
+    /// Its place in the catalog's id order, set when the catalog is built: lets the answers
+    /// kept for each type live in a plain vector.
+    pub position: usize,
 }
 
 impl TypeEntry {
@@ -103,6 +106,9 @@ pub enum Role {
 #[derive(Debug, Clone)]
 pub struct MediaTypeUse {
     pub id: TypeId,
+    /// The type's [`TypeEntry::position`]: resolving a lookup key follows it instead of
+    /// searching the types by id.
+    position: usize,
     pub role: Role,
     pub identifying: bool,
     /// The catalog's spelling.
@@ -124,7 +130,9 @@ pub enum Resolution<'a> {
 #[derive(Debug)]
 pub struct Catalog {
     pub meta: CatalogMeta,
-    types: BTreeMap<TypeId, TypeEntry>,
+    /// Ordered by id; `positions` finds one by id.
+    types: Vec<TypeEntry>,
+    positions: HashMap<TypeId, usize>,
     uses: HashMap<String, Vec<MediaTypeUse>>,
     pub definition_schema: Arc<Value>,
     /// The files it was loaded from, for checks of submissions against it.
@@ -149,14 +157,21 @@ impl Catalog {
         types: BTreeMap<TypeId, TypeEntry>,
         definition_schema: Value,
     ) -> Self {
+        let mut types: Vec<TypeEntry> = types.into_values().collect();
+        let mut positions = HashMap::with_capacity(types.len());
+        for (position, entry) in types.iter_mut().enumerate() {
+            entry.position = position;
+            positions.insert(entry.id.clone(), position);
+        }
         let mut uses: HashMap<String, Vec<MediaTypeUse>> = HashMap::new();
-        for entry in types.values() {
+        for entry in &types {
             let definition = &entry.latest().definition;
             let mut add = |media_type: &MediaType, role: Role, identifying: bool| {
                 let list = uses.entry(media_type.normalized().to_string()).or_default();
                 if !list.iter().any(|u| u.id == entry.id && u.role == role) {
                     list.push(MediaTypeUse {
                         id: entry.id.clone(),
+                        position: entry.position,
                         role,
                         identifying: identifying && !media_type.is_empty_config(),
                         media_type: media_type.clone(),
@@ -184,6 +199,7 @@ impl Catalog {
         Self {
             meta,
             types,
+            positions,
             uses,
             definition_schema: Arc::new(definition_schema),
             files: Arc::default(),
@@ -191,16 +207,18 @@ impl Catalog {
     }
 
     pub fn get(&self, id: &TypeId) -> Option<&TypeEntry> {
-        self.types.get(id)
+        self.positions
+            .get(id)
+            .map(|&position| &self.types[position])
     }
 
     pub fn get_str(&self, id: &str) -> Option<&TypeEntry> {
-        TypeId::parse(id).ok().and_then(|id| self.types.get(&id))
+        TypeId::parse(id).ok().and_then(|id| self.get(&id))
     }
 
     /// All types, ordered by id.
     pub fn types(&self) -> impl ExactSizeIterator<Item = &TypeEntry> {
-        self.types.values()
+        self.types.iter()
     }
 
     pub fn len(&self) -> usize {
@@ -227,9 +245,7 @@ impl Catalog {
     pub fn identified_by(&self, media_type: &str) -> Vec<(&TypeEntry, Role)> {
         let mut found: Vec<(&TypeEntry, Role)> = Vec::new();
         for usage in self.uses_of(media_type).iter().filter(|u| u.identifying) {
-            let Some(entry) = self.types.get(&usage.id) else {
-                continue;
-            };
+            let entry = &self.types[usage.position];
             match found.iter_mut().find(|(e, _)| e.id == entry.id) {
                 // An alias role never hides a canonical one for the same type.
                 Some(existing) if existing.1 == Role::Alias => existing.1 = usage.role,

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::body::{Body, SCHEMA_JSON};
 use super::metrics::Metrics;
 use crate::catalog::load::identifying_media_types;
-use crate::catalog::{Catalog, Diagnostic, Published, TypeEntry, TypeId};
+use crate::catalog::{Catalog, Diagnostic, Published, TypeEntry};
 
 /// The answers for one type, by version.
 pub struct TypeAnswers {
@@ -30,7 +30,8 @@ pub struct Snapshot {
     pub catalog: Catalog,
     pub index: Body,
     pub definition_schema: Body,
-    types: HashMap<TypeId, OnceLock<TypeAnswers>>,
+    /// By [`TypeEntry::position`].
+    types: Vec<OnceLock<TypeAnswers>>,
     pub loaded_at: SystemTime,
 }
 
@@ -126,10 +127,7 @@ impl Snapshot {
             serde_json::to_vec_pretty(&*catalog.definition_schema).expect("schemas serialize"),
             SCHEMA_JSON,
         );
-        let types = catalog
-            .types()
-            .map(|entry| (entry.id.clone(), OnceLock::new()))
-            .collect();
+        let types = catalog.types().map(|_| OnceLock::new()).collect();
         Self {
             catalog,
             index,
@@ -141,10 +139,13 @@ impl Snapshot {
 
     /// The answers of a type of this snapshot's catalog, serialized on first use.
     pub fn answers(&self, entry: &TypeEntry) -> &TypeAnswers {
-        self.types
-            .get(&entry.id)
-            .expect("entries come from this snapshot's catalog")
-            .get_or_init(|| TypeAnswers::build(entry))
+        debug_assert!(
+            self.catalog
+                .get(&entry.id)
+                .is_some_and(|own| std::ptr::eq(own, entry)),
+            "entries come from this snapshot's catalog"
+        );
+        self.types[entry.position].get_or_init(|| TypeAnswers::build(entry))
     }
 
     pub fn summaries(&self) -> impl Iterator<Item = TypeSummary> + '_ {
