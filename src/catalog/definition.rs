@@ -3,6 +3,8 @@
 //! These types are deserialized only after the document passed `definition.schema.json`, so
 //! they mirror it field for field; code past this point trusts their invariants.
 
+use std::sync::Arc;
+
 use semver::Version;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -133,7 +135,9 @@ pub struct Config {
 #[serde(untagged)]
 pub enum SchemaSource {
     File(String),
-    Inline(Value),
+    /// Shared with the compiled [`ConfigSchema`](super::schema::ConfigSchema): large schemas
+    /// are held once, not twice.
+    Inline(Arc<Value>),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

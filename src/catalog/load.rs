@@ -844,12 +844,12 @@ fn compile_config_schema(
     let config = definition.config.as_ref()?;
     let (document, file_name) = match config.schema.as_ref()? {
         SchemaSource::Inline(document) => (
-            document.clone(),
+            Arc::clone(document),
             format!("{}.inline.schema.json", definition.version),
         ),
         SchemaSource::File(name) if check_relative_path(name).is_err() => return None,
         SchemaSource::File(name) => match context.siblings.get(name) {
-            Some(document) => (document.clone(), name.clone()),
+            Some(document) => (Arc::new(document.clone()), name.clone()),
             None => {
                 let reason = if context
                     .files

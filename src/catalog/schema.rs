@@ -49,12 +49,14 @@ const MAX_PROBLEMS: usize = 100;
 impl ConfigSchema {
     /// Compiles `document`, which lives at `<folder>/<file_name>` of the catalog; `siblings`
     /// are the `*.schema.json` files of that same folder, the only ones a `$ref` may reach.
+    /// An inline schema is passed as the definition's own `Arc`, so the two share one copy.
     pub fn compile(
-        document: Value,
+        document: impl Into<Arc<Value>>,
         folder: &str,
         file_name: &str,
         siblings: &HashMap<String, Value>,
     ) -> Result<Self, String> {
+        let document = document.into();
         let base = format!("{BASE}{folder}/");
         let known: HashMap<String, Value> = if refers_outside(&document) {
             siblings
@@ -68,7 +70,7 @@ impl ConfigSchema {
         let known = Arc::new(known);
         let validator = build(&document, &base_uri, &known)?;
         Ok(Self {
-            document: Arc::new(document),
+            document,
             validator: OnceLock::from(Arc::new(validator)),
             base_uri,
             known,
