@@ -15,6 +15,7 @@ use super::locate::{Locations, first_duplicate_key};
 use super::media_type::MediaType;
 use super::schema::{ConfigSchema, definition_validator};
 use super::type_id::TypeId;
+use super::yaml::{self, YamlError, duplicate_key_message};
 use super::{Catalog, CatalogMeta, Published, TypeEntry, rules};
 
 pub const CATALOG_FILE: &str = "catalog.yaml";
@@ -482,10 +483,9 @@ fn parse_version_file(
     })
 }
 
-/// Parses YAML into JSON values. serde_yaml bounds nesting and alias expansion, which is what
-/// makes it safe on hostile input; duplicate keys, which it would let the last one win, are
-/// refused here with their line.
-pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>, Option<usize>)> {
+/// Parses a version file's YAML into a JSON value, in one walk that also refuses repeated
+/// keys, deep nesting and aliases that expand to too much (see [`yaml::parse`]).
+pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     if text.len() > MAX_FILE_BYTES {
         return Err((
             format!(
@@ -496,30 +496,10 @@ pub fn parse_yaml(text: &str) -> Result<Value, (String, Option<usize>, Option<us
             None,
         ));
     }
-    // One walk finds what serde_yaml must not be given, and what it would let pass.
-    let scanned = super::locate::scan(text);
-    if let Some((line, column)) = scanned.too_deep {
-        return Err((
-            "recursion limit exceeded: the document is nested too deeply".to_string(),
-            Some(line),
-            Some(column),
-        ));
-    }
-    let value = serde_yaml::from_str::<Value>(text).map_err(|error| {
-        let location = error.location();
-        (
-            yaml_error_message(&error),
-            location.as_ref().map(|l| l.line()),
-            location.as_ref().map(|l| l.column()),
-        )
-    })?;
-    match scanned.duplicate {
-        Some((key, line, column)) => Err((duplicate_key_message(&key), Some(line), Some(column))),
-        None => Ok(value),
-    }
+    yaml::parse(text)
 }
 
-/// serde_yaml's message, with what its safety limits mean.
+/// serde_yaml's message for `catalog.yaml`, with what its safety limits mean.
 fn yaml_error_message(error: &serde_yaml::Error) -> String {
     let message = error.to_string();
     if message.starts_with("repetition limit exceeded") {
@@ -529,13 +509,6 @@ fn yaml_error_message(error: &serde_yaml::Error) -> String {
     } else {
         message
     }
-}
-
-fn duplicate_key_message(key: &str) -> String {
-    format!(
-        "duplicate key `{}`: each key may appear once in a mapping",
-        key.chars().take(80).collect::<String>()
-    )
 }
 
 fn schema_message(error: &jsonschema::ValidationError<'_>) -> String {

@@ -1,12 +1,14 @@
 //! Positions in YAML and JSON text: where a JSON pointer lands, and where a mapping repeats a
 //! key, so that diagnostics carry a line.
 //!
-//! serde_yaml gives values without positions; this walks the same text with an event parser
-//! that reports spans. It runs only for files that have something to report.
+//! Values are read without positions; this walks the same text again with the event parser,
+//! keeping spans. It runs only for files that have something to report.
 
 use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser};
+
+use super::yaml::MAX_YAML_NESTING;
 
 /// Line (1-based) and column (1-based) of every node, by JSON pointer.
 pub struct Locations {
@@ -100,10 +102,6 @@ impl Locations {
 pub fn first_duplicate_key(text: &str) -> Option<(String, usize, usize)> {
     scan(text).duplicate
 }
-
-/// Collections nested deeper than this are refused before serde_yaml reads the text; its own
-/// limit (128) refuses them too, but only after libyaml's scanner has read that far.
-pub const MAX_YAML_NESTING: usize = 128;
 
 /// Where `text` nests collections deeper than [`MAX_YAML_NESTING`], as (line, column).
 pub fn too_deeply_nested(text: &str) -> Option<(usize, usize)> {

@@ -15,6 +15,7 @@ pub mod outline;
 pub mod rules;
 pub mod schema;
 pub mod type_id;
+pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
