@@ -3,7 +3,7 @@
 //! run reports every problem.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use semver::Version;
 use serde_json::Value;
@@ -37,12 +37,19 @@ pub struct ParsedVersion {
     pub config_schema: Option<ConfigSchema>,
 }
 
+/// The built-in definition schema, parsed and compiled once per process: a check, every
+/// submission check and every reload load with it, and compiling it took longer than
+/// checking a small catalog.
+static BUILT_IN_DEFINITION_SCHEMA: LazyLock<(Value, jsonschema::Validator)> = LazyLock::new(|| {
+    let schema: Value =
+        serde_json::from_str(DEFINITION_SCHEMA).expect("the built-in definition schema is JSON");
+    let validator = definition_validator(&schema).expect("the built-in definition schema compiles");
+    (schema, validator)
+});
+
 pub fn load(files: &CatalogFiles) -> Loaded {
     let mut diagnostics = Vec::new();
-    let definition_schema: Value =
-        serde_json::from_str(DEFINITION_SCHEMA).expect("the built-in definition schema is JSON");
-    let validator =
-        definition_validator(&definition_schema).expect("the built-in definition schema compiles");
+    let (definition_schema, validator) = &*BUILT_IN_DEFINITION_SCHEMA;
 
     let meta = load_meta(files, &mut diagnostics);
     match files.bytes(DEFINITION_SCHEMA_FILE) {
@@ -53,7 +60,7 @@ pub fn load(files: &CatalogFiles) -> Loaded {
             DEFINITION_SCHEMA_FILE,
             "missing: the catalog root must hold definition.schema.json (copy it from typehouse's types/)",
         )),
-        Some(bytes) if serde_json::from_slice::<Value>(bytes).ok().as_ref() != Some(&definition_schema) => {
+        Some(bytes) if serde_json::from_slice::<Value>(bytes).ok().as_ref() != Some(definition_schema) => {
             diagnostics.push(Diagnostic::warning(
                 rules::CATALOG_FILE,
                 DEFINITION_SCHEMA_FILE,
@@ -65,7 +72,7 @@ pub fn load(files: &CatalogFiles) -> Loaded {
 
     let folders = group_by_folder(files, &mut diagnostics);
     let folders: Vec<(&String, &FolderFiles)> = folders.iter().collect();
-    let (parsed, found) = parse_folders(files, &folders, &validator);
+    let (parsed, found) = parse_folders(files, &folders, validator);
     diagnostics.extend(found);
 
     check_catalog_wide(&parsed, &mut diagnostics);
@@ -74,7 +81,12 @@ pub fn load(files: &CatalogFiles) -> Loaded {
 
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let catalog = match meta {
-        Some(meta) if !has_errors => Some(build_catalog(meta, parsed, definition_schema, files)),
+        Some(meta) if !has_errors => Some(build_catalog(
+            meta,
+            parsed,
+            definition_schema.clone(),
+            files,
+        )),
         _ => None,
     };
     Loaded {
