@@ -1206,15 +1206,10 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn a_damaged_data_file_is_an_error_not_a_fresh_start() {
-        let (dir, store) = new_store();
-        store.insert(&evaluated(1, Status::Pending), at(1)).unwrap();
-        drop(store);
-        let data = dir.path().join("data");
-        std::fs::write(data.join("db"), "not a database\n".repeat(1000)).unwrap();
-        for snap in std::fs::read_dir(&data).unwrap() {
-            let path = snap.unwrap().path();
+    /// Removes sled's snapshot files, so that it must read `db` itself on the next open.
+    fn remove_snapshots(dir: &Path) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
             if path
                 .file_name()
                 .unwrap()
@@ -1224,6 +1219,16 @@ mod tests {
                 std::fs::remove_file(path).unwrap();
             }
         }
+    }
+
+    #[test]
+    fn a_damaged_data_file_is_an_error_not_a_fresh_start() {
+        let (dir, store) = new_store();
+        store.insert(&evaluated(1, Status::Pending), at(1)).unwrap();
+        drop(store);
+        let data = dir.path().join("data");
+        std::fs::write(data.join("db"), "not a database\n".repeat(1000)).unwrap();
+        remove_snapshots(&data);
         for _ in 0..2 {
             let error = Store::open(&data).unwrap_err();
             assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
@@ -1257,19 +1262,6 @@ mod tests {
         // Reopening the intact store works, any number of times.
         drop(Store::open(&data).unwrap());
 
-        let remove_snapshots = |dir: &Path| {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path
-                    .file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with("snap.")
-                {
-                    std::fs::remove_file(path).unwrap();
-                }
-            }
-        };
         // The data file replaced by the older copy: sled reads it as the database it was.
         let replaced = tempfile::tempdir().unwrap();
         copy(&data, replaced.path());

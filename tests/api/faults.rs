@@ -81,20 +81,7 @@ async fn assert_unavailable(response: reqwest::Response) {
 /// holds exactly those: a write the disk refused is not shown either.
 async fn assert_reads_work(served: &Served, http: &reqwest::Client, stored: &[String]) {
     for path in ["/submissions", "/submissions?status=pending"] {
-        let list: Value = http
-            .get(format!("{}{path}", served.address))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let ids: Vec<String> = list["submissions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(id_of)
-            .collect();
+        let (list, ids) = listed_ids(served, http, path).await;
         assert_eq!(ids, stored, "GET {path}: {list}");
         assert_eq!(list["total"], stored.len(), "GET {path}: {list}");
     }
@@ -146,6 +133,25 @@ fn helm_manifest() -> Value {
         "config": {"mediaType": "application/vnd.cncf.helm.config.v1+json", "digest": "sha256:0", "size": 1},
         "layers": [{"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip", "digest": "sha256:1", "size": 1}],
     })
+}
+
+/// The answer of a submissions list at `path`, and the ids it lists in order.
+async fn listed_ids(served: &Served, http: &reqwest::Client, path: &str) -> (Value, Vec<String>) {
+    let list: Value = http
+        .get(format!("{}{path}", served.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids = list["submissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id_of)
+        .collect();
+    (list, ids)
 }
 
 fn id_of(body: &Value) -> String {
@@ -223,20 +229,7 @@ async fn a_read_only_data_directory_answers_503_on_writes_while_reads_keep_worki
     drop(served);
     let served = Served::start_with(&args, &data, &log);
     wait_until_serving(&served, &http).await;
-    let list: Value = http
-        .get(format!("{}/submissions", served.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ids: Vec<String> = list["submissions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(id_of)
-        .collect();
+    let (list, ids) = listed_ids(&served, &http, "/submissions").await;
     assert_eq!(ids, stored, "{list}");
     assert_eq!(
         submit(&served, &http, 5).await.status(),
