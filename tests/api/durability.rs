@@ -1,13 +1,12 @@
 //! Acknowledged submissions survive a crash; a broken data directory stops the start-up.
 
 use std::process::Command;
-use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::helpers::{Served, client, eventually};
+use crate::helpers::{Served, client, wait_until_serving};
 
 const DEFINITION: &str = r#"version: 1.0.0
 name: Crash test NUMBER
@@ -20,17 +19,6 @@ owners:
   - name: Acme
     url: https://example.com
 "#;
-
-async fn wait_until_serving(served: &Served, http: &reqwest::Client) {
-    let up = eventually(Duration::from_secs(20), || async {
-        http.get(format!("{}/healthz", served.address))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-    })
-    .await;
-    assert!(up, "the server did not start");
-}
 
 #[actix_web::test]
 async fn every_acknowledged_submission_survives_a_sigkill_mid_stream() {

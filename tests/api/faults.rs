@@ -16,7 +16,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::helpers::{Served, TestCatalog, client, eventually, header, shipped_types};
+use crate::helpers::{Served, TestCatalog, client, header, shipped_types, wait_until_serving};
 
 fn definition(number: usize) -> String {
     format!(
@@ -32,17 +32,6 @@ owners:
     url: https://example.com
 "
     )
-}
-
-async fn wait_until_serving(served: &Served, http: &reqwest::Client) {
-    let up = eventually(Duration::from_secs(20), || async {
-        http.get(format!("{}/healthz", served.address))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-    })
-    .await;
-    assert!(up, "the server did not start");
 }
 
 async fn submit(served: &Served, http: &reqwest::Client, number: usize) -> reqwest::Response {

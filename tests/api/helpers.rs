@@ -306,6 +306,18 @@ owners:
     url: https://example.com
 ";
 
+/// Waits for a server started with [`Served`] to answer `/healthz`.
+pub async fn wait_until_serving(served: &Served, http: &reqwest::Client) {
+    let up = eventually(Duration::from_secs(20), || async {
+        http.get(format!("{}/healthz", served.address))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    })
+    .await;
+    assert!(up, "the server did not start");
+}
+
 /// The `typehouse` binary serving a catalog directory; killed if a test fails midway.
 pub struct Served {
     pub child: Child,
