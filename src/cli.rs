@@ -315,9 +315,9 @@ fn run_validate(key: &str, file: &Path, types: Option<&Path>) -> ExitCode {
         }
         Resolution::NotFound => return usage_error(&format!("no type `{key}` in the catalog")),
     };
-    let published = match wanted.map(|w| entry.select(w)) {
+    let version = match wanted.map(|w| entry.select(w)) {
         None => entry.latest(),
-        Some(Ok(Some(published))) => published,
+        Some(Ok(Some(version))) => version,
         Some(Ok(None)) => {
             return usage_error(&format!(
                 "{} has no version matching `{}`",
@@ -331,6 +331,10 @@ fn run_validate(key: &str, file: &Path, types: Option<&Path>) -> ExitCode {
                 wanted.unwrap_or_default()
             ));
         }
+    };
+    let published = match catalog.published(version) {
+        Ok(published) => published,
+        Err(error) => return usage_error(&error.to_string()),
     };
     let Some(schema) = &published.config_schema else {
         return usage_error(&format!(

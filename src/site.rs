@@ -10,9 +10,10 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::catalog::Catalog;
 use crate::catalog::classify::Reference;
-use crate::http::state::Snapshot;
+use crate::catalog::{Catalog, StoreReadError};
+use crate::http::body::Body;
+use crate::http::state::{TypeAnswers, definition_schema_body, index_document};
 use crate::pages::{self, Paths, assets};
 
 /// What a build wrote.
@@ -31,15 +32,17 @@ pub struct BuildError {
 
 /// Writes the site for `catalog` into `out`, creating directories as needed.
 pub fn build(catalog: Catalog, out: &Path) -> Result<Built, BuildError> {
-    let snapshot = Snapshot::build(catalog);
-    let catalog = &snapshot.catalog;
+    let catalog = &catalog;
     let mut site = Writer {
         out,
         built: Built { files: 0, pages: 0 },
     };
 
-    site.file("index.json", &snapshot.index.bytes)?;
-    site.file("definition.schema.json", &snapshot.definition_schema.bytes)?;
+    site.file("index.json", &Body::json(&index_document(catalog)).bytes)?;
+    site.file(
+        "definition.schema.json",
+        &definition_schema_body(catalog).bytes,
+    )?;
     for asset in assets::all() {
         site.file(&format!("static/{}", asset.file_name), asset.bytes)?;
     }
@@ -56,8 +59,12 @@ pub fn build(catalog: Catalog, out: &Path) -> Result<Built, BuildError> {
 
     for entry in catalog.types() {
         let id = entry.id.as_str();
-        let answers = snapshot.answers(entry);
-        let latest = entry.latest();
+        let unreadable = |error: StoreReadError| BuildError {
+            path: out.join(format!("types/{id}")),
+            source: io::Error::other(error),
+        };
+        let answers = TypeAnswers::render(catalog, entry).map_err(unreadable)?;
+        let latest = catalog.published(entry.latest()).map_err(unreadable)?;
         let latest_version = latest.version();
         site.file(
             &format!("types/{id}/index.json"),
@@ -69,9 +76,15 @@ pub fn build(catalog: Catalog, out: &Path) -> Result<Built, BuildError> {
         if let Some(schema) = answers.schemas.get(latest_version) {
             site.file(&format!("types/{id}/schema.json"), &schema.bytes)?;
         }
-        site.page(&Paths::type_page_file(id), |paths| {
-            pages::type_page::render_page(catalog, entry, latest, &Reference::default(), paths)
-        })?;
+        let html = pages::type_page::render_page(
+            catalog,
+            entry,
+            &latest,
+            &Reference::default(),
+            &Paths::site(&Paths::type_page_file(id)),
+        )
+        .map_err(unreadable)?;
+        site.page(&Paths::type_page_file(id), |_| html)?;
     }
 
     let mut media_types: Vec<&str> = catalog.media_types().collect();

@@ -44,6 +44,9 @@ pub enum SubmissionError {
     TypeId(#[from] TypeIdError),
     #[error("the definition cannot be written as YAML: {0}")]
     Unrepresentable(String),
+    /// The live catalog's files could not be read back: the service's fault.
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::StoreReadError),
 }
 
 /// How the submitted text is written.
@@ -581,7 +584,8 @@ pub fn evaluate(
         .as_ref()
         .map(|version| format!("{type_id}/{version}.yaml"));
     let checked_path = path.clone().unwrap_or_else(|| unversioned_path(&type_id));
-    let diagnostics = check_against(catalog, &type_id, &checked_path, &file, &document);
+    let base = catalog.files()?;
+    let diagnostics = check_against(&type_id, &checked_path, &file, &document, &base);
     let status = if diagnostics.iter().any(StoredDiagnostic::is_error) {
         Status::Invalid
     } else {
@@ -742,13 +746,12 @@ fn digest(type_id: &TypeId, canonical: &str) -> String {
 /// keeps what the submission brought: every diagnostic on its file, and errors elsewhere (the
 /// catalog loaded without errors, so any error on another file is the submission's doing).
 fn check_against(
-    catalog: &Catalog,
     type_id: &TypeId,
     path: &str,
     file: &str,
     document: &Value,
+    base: &CatalogFiles,
 ) -> Vec<StoredDiagnostic> {
-    let base = &catalog.files;
     let mut candidate = CatalogFiles::clone(base);
     candidate.insert(path, file.as_bytes().to_vec());
     let mut own = Vec::new();
@@ -992,8 +995,8 @@ owners:
 
     /// helm-chart 1.0.0 as published, with another version.
     fn helm_chart(version: &str) -> String {
-        let published = catalog()
-            .files
+        let files = catalog().files().unwrap();
+        let published = files
             .bytes("cncf/helm-chart/1.0.0.yaml")
             .expect("helm-chart 1.0.0 is shipped");
         String::from_utf8(published.to_vec())
@@ -1043,11 +1046,12 @@ owners:
 
     #[test]
     fn every_shipped_definition_renders_to_a_file_with_the_same_document() {
-        for (path, _) in catalog().files.iter() {
+        let files = catalog().files().unwrap();
+        for (path, _) in files.iter() {
             if path.split('/').count() != 3 || !path.ends_with(".yaml") {
                 continue;
             }
-            let text = std::str::from_utf8(catalog().files.bytes(path).unwrap()).unwrap();
+            let text = std::str::from_utf8(files.bytes(path).unwrap()).unwrap();
             let document = parse_yaml(text).unwrap();
             let file = render_document(&document).unwrap();
             assert_eq!(parse_yaml(&file).unwrap(), document, "{path}");
@@ -1460,7 +1464,8 @@ owners:
     fn the_patch_applies_with_git_on_a_checkout_of_the_catalog() {
         let repo = tempfile::tempdir().unwrap();
         catalog()
-            .files
+            .files()
+            .unwrap()
             .write_to(&repo.path().join(CATALOG_DIR_IN_REPO))
             .unwrap();
         git(repo.path(), &["init", "--quiet"]);
@@ -1497,7 +1502,7 @@ owners:
     #[test]
     fn exported_submissions_pass_the_check_against_the_catalog() {
         let out = tempfile::tempdir().unwrap();
-        catalog().files.write_to(out.path()).unwrap();
+        catalog().files().unwrap().write_to(out.path()).unwrap();
         let submissions = [
             approved("acme/widget", WIDGET, 1),
             approved("cncf/helm-chart", &helm_chart("1.1.0"), 2),
@@ -1511,7 +1516,7 @@ owners:
             ]
         );
         let files = CatalogFiles::read_dir(out.path()).unwrap();
-        let problems: Vec<String> = check::check(&files, Some(&catalog().files))
+        let problems: Vec<String> = check::check(&files, Some(&catalog().files().unwrap()))
             .iter()
             .filter(|d| d.is_error())
             .map(ToString::to_string)

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::definition::{Condition, Definition, Scope, SubjectRule, placeholders};
 use super::media_type::{EMPTY_CONFIG, normalize};
-use super::{Catalog, Published, Role, TypeEntry};
+use super::{Catalog, Published, Role, StoreReadError, TypeEntry};
 
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -32,6 +32,10 @@ pub enum ClassifyError {
     ArtifactManifest,
     #[error("schemaVersion {0} is not supported: only schema version 2 manifests are classified")]
     SchemaVersion(i64),
+    /// The matched type's definition could not be read back: the service's fault, not the
+    /// document's.
+    #[error(transparent)]
+    Store(#[from] StoreReadError),
 }
 
 /// Which kind of document was classified.
@@ -187,8 +191,8 @@ pub fn classify(
             actions: Vec::new(),
         });
     };
-    let published = entry.latest();
-    let problems = conformance(published, &facts);
+    let published = catalog.published(entry.latest())?;
+    let problems = conformance(&published, &facts);
     Ok(Classification {
         document: kind,
         matched: Some(MatchedType {
@@ -280,10 +284,10 @@ fn find_type<'c>(catalog: &'c Catalog, facts: &Facts<'_>) -> Option<(&'c TypeEnt
     }
     let conditional: Vec<&TypeEntry> = catalog
         .types()
-        .filter(|e| !e.latest().definition.conditions.is_empty())
+        .filter(|e| !e.latest().conditions.is_empty())
         .collect();
-    if let Some(entry) = pick_by_conditions(&conditional, facts)
-        .filter(|e| !e.latest().definition.conditions.is_empty())
+    if let Some(entry) =
+        pick_by_conditions(&conditional, facts).filter(|e| !e.latest().conditions.is_empty())
     {
         return Some((entry, MatchedBy::Match));
     }
@@ -304,11 +308,11 @@ fn find_type<'c>(catalog: &'c Catalog, facts: &Facts<'_>) -> Option<(&'c TypeEnt
             .collect();
         // Several types live in indexes; the plain one is the type the index media type names.
         let plain = declaring.iter().find(|e| {
-            e.latest()
-                .definition
+            catalog
+                .summary(e)
                 .artifact_type
-                .as_ref()
-                .is_some_and(|a| a.normalized() == media_type)
+                .as_deref()
+                .is_some_and(|a| normalize(a) == media_type)
         });
         if let Some(entry) = plain.or(declaring.first()) {
             return Some((entry, MatchedBy::ManifestMediaType));
@@ -325,7 +329,7 @@ fn pick_by_conditions<'c>(
 ) -> Option<&'c TypeEntry> {
     let mut best: Option<(&TypeEntry, usize)> = None;
     for entry in candidates {
-        let conditions = &entry.latest().definition.conditions;
+        let conditions = &entry.latest().conditions;
         if !conditions.iter().all(|c| condition_holds(c, facts)) {
             continue;
         }

@@ -37,6 +37,16 @@ impl CatalogFiles {
     /// Reads every file below `root`. Only a missing or unreadable root is an error; problems
     /// with single files are kept for the checker to report.
     pub fn read_dir(root: &Path) -> io::Result<Self> {
+        let mut files = Self::default();
+        Self::visit_dir(root, &mut |path, content| {
+            files.files.insert(path.to_string(), content);
+        })?;
+        Ok(files)
+    }
+
+    /// Walks the files below `root` as [`read_dir`](Self::read_dir) reads them, handing each
+    /// to `visit` in turn instead of keeping them all.
+    pub fn visit_dir(root: &Path, visit: &mut dyn FnMut(&str, FileContent)) -> io::Result<()> {
         let metadata = std::fs::metadata(root)?;
         if !metadata.is_dir() {
             return Err(io::Error::new(
@@ -44,9 +54,7 @@ impl CatalogFiles {
                 format!("{} is not a directory", root.display()),
             ));
         }
-        let mut files = Self::default();
-        walk(root, "", &mut files)?;
-        Ok(files)
+        walk(root, "", visit)
     }
 
     pub fn insert(&mut self, path: impl Into<String>, bytes: Vec<u8>) {
@@ -103,7 +111,7 @@ fn add_embedded(dir: &Dir<'static>, files: &mut CatalogFiles) {
     }
 }
 
-fn walk(dir: &Path, prefix: &str, files: &mut CatalogFiles) -> io::Result<()> {
+fn walk(dir: &Path, prefix: &str, visit: &mut dyn FnMut(&str, FileContent)) -> io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|entry| entry.file_name());
     for entry in entries {
@@ -114,7 +122,7 @@ fn walk(dir: &Path, prefix: &str, files: &mut CatalogFiles) -> io::Result<()> {
         let relative = format!("{prefix}{name}");
         let file_type = entry.file_type()?;
         if file_type.is_dir() {
-            walk(&entry.path(), &format!("{relative}/"), files)?;
+            walk(&entry.path(), &format!("{relative}/"), visit)?;
         } else if file_type.is_file() {
             let content = match entry.metadata() {
                 Ok(meta) if meta.len() > MAX_FILE_BYTES as u64 => FileContent::TooLarge(meta.len()),
@@ -124,7 +132,7 @@ fn walk(dir: &Path, prefix: &str, files: &mut CatalogFiles) -> io::Result<()> {
                 },
                 Err(error) => FileContent::Unreadable(error.to_string()),
             };
-            files.files.insert(relative, content);
+            visit(&relative, content);
         } else {
             // Symlinks could point outside the catalog; they are reported, never followed.
             // Other special files (FIFOs, sockets, devices) are never opened.
@@ -133,9 +141,7 @@ fn walk(dir: &Path, prefix: &str, files: &mut CatalogFiles) -> io::Result<()> {
             } else {
                 "not a regular file"
             };
-            files
-                .files
-                .insert(relative, FileContent::Unreadable(reason.into()));
+            visit(&relative, FileContent::Unreadable(reason.into()));
         }
     }
     Ok(())

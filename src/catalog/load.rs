@@ -16,7 +16,7 @@ use super::media_type::MediaType;
 use super::schema::{ConfigSchema, definition_validator};
 use super::type_id::TypeId;
 use super::yaml::{self, YamlError, duplicate_key_message};
-use super::{Catalog, CatalogMeta, Published, TypeEntry, rules};
+use super::{Catalog, CatalogMeta, Published, rules};
 
 pub const CATALOG_FILE: &str = "catalog.yaml";
 pub const DEFINITION_SCHEMA_FILE: &str = "definition.schema.json";
@@ -1029,7 +1029,7 @@ fn build_catalog(
     definition_schema: Value,
     files: &CatalogFiles,
 ) -> Catalog {
-    let mut types: BTreeMap<TypeId, TypeEntry> = BTreeMap::new();
+    let mut types: BTreeMap<TypeId, Vec<Arc<Published>>> = BTreeMap::new();
     for version in parsed {
         let icon_svg = version.definition.icon.as_ref().and_then(|icon| {
             let path = format!("{}/{icon}", version.id);
@@ -1045,19 +1045,12 @@ fn build_catalog(
             icon_svg,
         };
         types
-            .entry(version.id.clone())
-            .or_insert_with(|| TypeEntry {
-                id: version.id,
-                versions: Vec::new(),
-                position: 0, // set by Catalog::new
-            })
-            .versions
+            .entry(version.id)
+            .or_default()
             .push(Arc::new(published));
     }
-    for entry in types.values_mut() {
-        entry
-            .versions
-            .sort_by(|a, b| b.definition.version.cmp(&a.definition.version));
+    for versions in types.values_mut() {
+        versions.sort_by(|a, b| b.definition.version.cmp(&a.definition.version));
     }
     Catalog::new(meta, types, definition_schema)
 }

@@ -14,6 +14,7 @@ pub mod media_type;
 pub mod outline;
 pub mod rules;
 pub mod schema;
+pub mod summary;
 pub mod type_id;
 pub mod yaml;
 
@@ -24,10 +25,11 @@ use semver::{Version, VersionReq};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use definition::Definition;
+pub use definition::{Condition, Definition, Status};
 pub use diagnostic::{Diagnostic, Severity};
 pub use files::CatalogFiles;
 pub use media_type::MediaType;
+pub use summary::TypeSummary;
 pub use type_id::TypeId;
 
 use schema::ConfigSchema;
@@ -61,11 +63,64 @@ impl Published {
     }
 }
 
+/// What answering a lookup needs of one version, always at hand; the whole definition is
+/// reached through [`Catalog::published`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionEntry {
+    pub version: Version,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecated_by: Option<TypeId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sunset: Option<String>,
+    /// Its `match` conditions: resolution and classification weigh them for every type.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+    #[serde(skip)]
+    source: Source,
+}
+
+/// Where a version's definition is.
+#[derive(Debug, Clone, Default)]
+enum Source {
+    Loaded(Arc<Published>),
+    /// In the catalog's [`DefinitionStore`], at this slot.
+    Stored(u32),
+    /// Only while a stored catalog is being put together.
+    #[default]
+    Unset,
+}
+
+impl VersionEntry {
+    fn loaded(published: Arc<Published>) -> Self {
+        let definition = &published.definition;
+        Self {
+            version: definition.version.clone(),
+            status: definition.status,
+            deprecated_by: definition.deprecated_by.clone(),
+            sunset: definition.sunset.clone(),
+            conditions: definition.conditions.clone(),
+            source: Source::Loaded(published),
+        }
+    }
+
+    /// This entry, its definition kept at `slot` of the catalog's store.
+    pub fn stored_at(mut self, slot: u32) -> Self {
+        self.source = Source::Stored(slot);
+        self
+    }
+
+    pub fn version(&self) -> &Version {
+        &self.version
+    }
+}
+
 /// Every version of one type, newest first.
 #[derive(Debug)]
 pub struct TypeEntry {
     pub id: TypeId,
-    pub versions: Vec<Arc<Published>>,
+    pub versions: Vec<VersionEntry>,
     /// Its place in the catalog's id order, set when the catalog is built: lets the answers
     /// kept for each type live in a plain vector.
     pub position: usize,
@@ -73,28 +128,41 @@ pub struct TypeEntry {
 
 impl TypeEntry {
     /// The newest version that is not a prerelease (or the newest, if all are).
-    pub fn latest(&self) -> &Arc<Published> {
+    pub fn latest(&self) -> &VersionEntry {
         self.versions
             .iter()
-            .find(|v| v.version().pre.is_empty())
+            .find(|v| v.version.pre.is_empty())
             .unwrap_or(&self.versions[0])
     }
 
     /// An exact version (`1.2.0`) or the newest matching a requirement (`^1`, `>=1.1, <2`).
-    pub fn select(&self, wanted: &str) -> Result<Option<&Arc<Published>>, semver::Error> {
+    pub fn select(&self, wanted: &str) -> Result<Option<&VersionEntry>, semver::Error> {
         if let Ok(exact) = Version::parse(wanted) {
-            return Ok(self.versions.iter().find(|v| *v.version() == exact));
+            return Ok(self.versions.iter().find(|v| v.version == exact));
         }
         let requirement = VersionReq::parse(wanted)?;
         Ok(self
             .versions
             .iter()
-            .find(|v| requirement.matches(v.version())))
+            .find(|v| requirement.matches(&v.version)))
     }
 }
 
+/// Where the definitions of a stored catalog are read from, one at a time (see
+/// `http::image`): a catalog served from its compiled image keeps only its index in memory.
+pub trait DefinitionStore: Send + Sync + std::fmt::Debug {
+    fn definition(&self, slot: u32) -> Result<Arc<Published>, StoreReadError>;
+    /// The files the catalog was loaded from.
+    fn files(&self) -> Result<CatalogFiles, StoreReadError>;
+}
+
+/// A stored definition or file could not be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the compiled catalog cannot be read: {0}")]
+pub struct StoreReadError(pub String);
+
 /// How a media type is used by a type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Role {
     ArtifactType,
@@ -127,17 +195,77 @@ pub enum Resolution<'a> {
     NotFound,
 }
 
+/// A media type as one type declares it, with its role.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeclaredUse {
+    pub media_type: MediaType,
+    pub role: Role,
+    pub identifying: bool,
+}
+
+impl DeclaredUse {
+    /// The media types a definition declares, in the order lookups weigh them.
+    pub fn of(definition: &Definition) -> Vec<Self> {
+        let mut found = Vec::new();
+        let mut add = |media_type: &MediaType, role: Role, identifying: bool| {
+            found.push(Self {
+                media_type: media_type.clone(),
+                role,
+                identifying,
+            })
+        };
+        if let Some(artifact_type) = &definition.artifact_type {
+            add(artifact_type, Role::ArtifactType, true);
+        }
+        if let Some(config) = &definition.config {
+            add(&config.media_type, Role::Config, config.identifying);
+        }
+        for layer in &definition.layers {
+            for media_type in layer.all_media_types() {
+                add(media_type, Role::Layer, layer.identifying);
+            }
+        }
+        for alias in &definition.aliases {
+            add(alias, Role::Alias, true);
+        }
+        for manifest in &definition.manifest_media_types {
+            add(manifest, Role::ManifestMediaType, false);
+        }
+        found
+    }
+}
+
+/// One type as a stored catalog is rebuilt from.
+pub struct StoredType {
+    pub id: TypeId,
+    /// Newest first, each [`VersionEntry::stored_at`] its slot.
+    pub versions: Vec<VersionEntry>,
+    pub summary: TypeSummary,
+    /// Of its latest version.
+    pub uses: Vec<DeclaredUse>,
+}
+
+/// Where the definitions of a catalog live.
+#[derive(Debug, Clone)]
+enum Definitions {
+    /// Loaded from files, all in memory (as `check` and `build` have them).
+    Loaded(Arc<CatalogFiles>),
+    /// Read back one at a time from a store (as `serve` has them).
+    Stored(Arc<dyn DefinitionStore>),
+}
+
 /// A loaded, checked catalog: read-only, swapped whole on reload.
 #[derive(Debug)]
 pub struct Catalog {
     pub meta: CatalogMeta,
     /// Ordered by id; `positions` finds one by id.
     types: Vec<TypeEntry>,
+    /// By position, the latest version of each type as lists and the index show it.
+    summaries: Vec<TypeSummary>,
     positions: HashMap<TypeId, usize>,
     uses: HashMap<String, Vec<MediaTypeUse>>,
     pub definition_schema: Arc<Value>,
-    /// The files it was loaded from, for checks of submissions against it.
-    pub files: Arc<CatalogFiles>,
+    definitions: Definitions,
 }
 
 impl Catalog {
@@ -146,28 +274,94 @@ impl Catalog {
         let loaded = load::load(&files);
         match loaded.catalog {
             Some(mut catalog) => {
-                catalog.files = Arc::new(files);
+                catalog.definitions = Definitions::Loaded(Arc::new(files));
                 Ok((catalog, loaded.diagnostics))
             }
             None => Err(loaded.diagnostics),
         }
     }
 
+    /// A catalog loaded and checked before, whose definitions `store` holds.
+    pub fn stored(
+        meta: CatalogMeta,
+        definition_schema: Arc<Value>,
+        types: Vec<StoredType>,
+        store: Arc<dyn DefinitionStore>,
+    ) -> Self {
+        let mut entries = Vec::with_capacity(types.len());
+        let mut summaries = Vec::with_capacity(types.len());
+        let mut uses = Vec::with_capacity(types.len());
+        for stored in types {
+            entries.push(TypeEntry {
+                id: stored.id,
+                versions: stored.versions,
+                position: 0,
+            });
+            summaries.push(stored.summary);
+            uses.push(stored.uses);
+        }
+        Self::assemble(
+            meta,
+            entries,
+            summaries,
+            uses,
+            definition_schema,
+            Definitions::Stored(store),
+        )
+    }
+
     fn new(
         meta: CatalogMeta,
-        types: BTreeMap<TypeId, TypeEntry>,
+        types: BTreeMap<TypeId, Vec<Arc<Published>>>,
         definition_schema: Value,
     ) -> Self {
-        let mut types: Vec<TypeEntry> = types.into_values().collect();
+        let mut entries = Vec::with_capacity(types.len());
+        let mut summaries = Vec::with_capacity(types.len());
+        let mut uses = Vec::with_capacity(types.len());
+        for (id, versions) in types {
+            let entry = TypeEntry {
+                id,
+                versions: versions.into_iter().map(VersionEntry::loaded).collect(),
+                position: 0,
+            };
+            let Source::Loaded(latest) = &entry.latest().source else {
+                unreachable!("built from loaded versions")
+            };
+            summaries.push(TypeSummary::of(&entry.id, latest));
+            uses.push(DeclaredUse::of(&latest.definition));
+            entries.push(entry);
+        }
+        Self::assemble(
+            meta,
+            entries,
+            summaries,
+            uses,
+            Arc::new(definition_schema),
+            Definitions::Loaded(Arc::default()),
+        )
+    }
+
+    fn assemble(
+        meta: CatalogMeta,
+        mut types: Vec<TypeEntry>,
+        summaries: Vec<TypeSummary>,
+        declared: Vec<Vec<DeclaredUse>>,
+        definition_schema: Arc<Value>,
+        definitions: Definitions,
+    ) -> Self {
         let mut positions = HashMap::with_capacity(types.len());
         for (position, entry) in types.iter_mut().enumerate() {
             entry.position = position;
             positions.insert(entry.id.clone(), position);
         }
         let mut uses: HashMap<String, Vec<MediaTypeUse>> = HashMap::new();
-        for entry in &types {
-            let definition = &entry.latest().definition;
-            let mut add = |media_type: &MediaType, role: Role, identifying: bool| {
+        for (entry, declared) in types.iter().zip(declared) {
+            for DeclaredUse {
+                media_type,
+                role,
+                identifying,
+            } in declared
+            {
                 let list = uses.entry(media_type.normalized().to_string()).or_default();
                 if !list.iter().any(|u| u.id == entry.id && u.role == role) {
                     list.push(MediaTypeUse {
@@ -175,36 +369,56 @@ impl Catalog {
                         position: entry.position,
                         role,
                         identifying: identifying && !media_type.is_empty_config(),
-                        media_type: media_type.clone(),
+                        media_type,
                     });
                 }
-            };
-            if let Some(artifact_type) = &definition.artifact_type {
-                add(artifact_type, Role::ArtifactType, true);
-            }
-            if let Some(config) = &definition.config {
-                add(&config.media_type, Role::Config, config.identifying);
-            }
-            for layer in &definition.layers {
-                for media_type in layer.all_media_types() {
-                    add(media_type, Role::Layer, layer.identifying);
-                }
-            }
-            for alias in &definition.aliases {
-                add(alias, Role::Alias, true);
-            }
-            for manifest in &definition.manifest_media_types {
-                add(manifest, Role::ManifestMediaType, false);
             }
         }
         Self {
             meta,
             types,
+            summaries,
             positions,
             uses,
-            definition_schema: Arc::new(definition_schema),
-            files: Arc::default(),
+            definition_schema,
+            definitions,
         }
+    }
+
+    /// The whole definition of a version: at hand for a loaded catalog, read back from the
+    /// store for a stored one.
+    pub fn published(&self, version: &VersionEntry) -> Result<Arc<Published>, StoreReadError> {
+        match (&version.source, &self.definitions) {
+            (Source::Loaded(published), _) => Ok(Arc::clone(published)),
+            (Source::Stored(slot), Definitions::Stored(store)) => store.definition(*slot),
+            _ => Err(StoreReadError(format!(
+                "version {} has no definition in this catalog",
+                version.version
+            ))),
+        }
+    }
+
+    /// The files the catalog was loaded from, for checks of submissions against it.
+    pub fn files(&self) -> Result<Arc<CatalogFiles>, StoreReadError> {
+        match &self.definitions {
+            Definitions::Loaded(files) => Ok(Arc::clone(files)),
+            Definitions::Stored(store) => store.files().map(Arc::new),
+        }
+    }
+
+    /// Whether the definitions are read back from a store rather than held in memory.
+    pub fn is_stored(&self) -> bool {
+        matches!(self.definitions, Definitions::Stored(_))
+    }
+
+    /// The summary of a type's latest version.
+    pub fn summary(&self, entry: &TypeEntry) -> &TypeSummary {
+        &self.summaries[entry.position]
+    }
+
+    /// Every type's summary, ordered by id.
+    pub fn summaries(&self) -> &[TypeSummary] {
+        &self.summaries
     }
 
     pub fn get(&self, id: &TypeId) -> Option<&TypeEntry> {
@@ -278,7 +492,7 @@ impl Catalog {
                 // conditions is the general case a plain lookup means.
                 let fallback: Vec<_> = found
                     .iter()
-                    .filter(|(e, _)| e.latest().definition.conditions.is_empty())
+                    .filter(|(e, _)| e.latest().conditions.is_empty())
                     .copied()
                     .collect();
                 if fallback.len() == 1 {

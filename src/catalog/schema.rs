@@ -34,6 +34,17 @@ impl fmt::Debug for ConfigSchema {
     }
 }
 
+/// A compiled schema's source: its document, the URI it resolves against and the sibling files
+/// its `$ref`s reach.
+#[derive(Debug, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaParts {
+    pub document: Arc<Value>,
+    pub base_uri: String,
+    #[serde(default, skip_serializing_if = "HashMap::is_empty")]
+    pub known: HashMap<String, Value>,
+}
+
 /// One reason a config document does not validate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -75,6 +86,27 @@ impl ConfigSchema {
             base_uri,
             known,
         })
+    }
+
+    /// What the schema is rebuilt from, to keep it outside the process.
+    pub fn parts(&self) -> SchemaParts {
+        SchemaParts {
+            document: Arc::clone(&self.document),
+            base_uri: self.base_uri.to_string(),
+            known: (*self.known).clone(),
+        }
+    }
+
+    /// A schema from the [`parts`](Self::parts) of one that compiled: it compiles again on
+    /// first use. `parts` must come from a schema that compiled with this same build, as a
+    /// compiled catalog image's do (the image is checksummed and keyed by the binary).
+    pub fn from_parts(parts: SchemaParts) -> Self {
+        Self {
+            document: parts.document,
+            validator: OnceLock::new(),
+            base_uri: parts.base_uri.into(),
+            known: Arc::new(parts.known),
+        }
     }
 
     /// Frees the compiled validator; the next validation compiles it again.

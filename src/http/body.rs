@@ -103,11 +103,9 @@ impl Body {
     }
 
     fn etag_headers(&self) -> &(HeaderValue, HeaderValue) {
-        self.derived.etags.get_or_init(|| {
-            let etag = strong_etag(&self.bytes);
-            let gzip = gzip_etag(&etag);
-            (header_value(&etag), header_value(&gzip))
-        })
+        self.derived
+            .etags
+            .get_or_init(|| etag_headers(&strong_etag(&self.bytes)))
     }
 
     /// The gzip variant.
@@ -127,39 +125,70 @@ impl Body {
 
     /// The answer to `request`: 304 when its `If-None-Match` matches, gzip when accepted.
     pub fn respond(&self, request: &HttpRequest, policy: CachePolicy) -> HttpResponse {
-        let gzip = if accepts_gzip(request) {
-            self.gzip()
-        } else {
-            None
-        };
-        let (identity_etag, gzip_etag) = self.etags();
-        let (identity_header, gzip_header) = self.etag_headers();
-        let etag = if gzip.is_some() {
-            gzip_header
-        } else {
-            identity_header
-        };
-        let not_modified = if_none_match(request, &[identity_etag, gzip_etag]);
-        let mut response = if not_modified {
-            HttpResponse::NotModified()
-        } else {
-            HttpResponse::Ok()
-        };
-        response
-            .insert_header((header::ETAG, etag.clone()))
-            .insert_header((header::CACHE_CONTROL, policy.header()))
-            .insert_header((header::VARY, "Accept, Accept-Encoding"));
-        if not_modified {
-            return response.finish();
-        }
-        response.insert_header((header::CONTENT_TYPE, self.content_type));
-        match gzip {
-            Some(compressed) => response
-                .insert_header((header::CONTENT_ENCODING, "gzip"))
-                .body(compressed.clone()),
-            None => response.body(self.bytes.clone()),
-        }
+        respond_with(
+            request,
+            policy,
+            self.content_type,
+            self.etag_headers(),
+            |gzip| {
+                Ok(if gzip {
+                    self.gzip().cloned().unwrap_or_else(|| self.bytes.clone())
+                } else {
+                    self.bytes.clone()
+                })
+            },
+        )
     }
+}
+
+/// The ETag headers of an answer's identity and gzip variants, from the identity's ETag.
+pub fn etag_headers(etag: &str) -> (HeaderValue, HeaderValue) {
+    (header_value(etag), header_value(&gzip_etag(etag)))
+}
+
+/// The answer to `request` of a body with both variants: 304 when its `If-None-Match`
+/// matches either ETag, else the gzip variant when accepted. `read(gzip)` gives the bytes of
+/// the chosen variant, only when they are sent; a failure to read them is the server's.
+pub fn respond_with(
+    request: &HttpRequest,
+    policy: CachePolicy,
+    content_type: &'static str,
+    (identity_header, gzip_header): &(HeaderValue, HeaderValue),
+    read: impl FnOnce(bool) -> std::io::Result<Bytes>,
+) -> HttpResponse {
+    let gzip = accepts_gzip(request);
+    let etag = if gzip { gzip_header } else { identity_header };
+    // Hex digits and quotes only: always visible ASCII.
+    let etags = [
+        identity_header.to_str().unwrap_or_default(),
+        gzip_header.to_str().unwrap_or_default(),
+    ];
+    let not_modified = if_none_match(request, &etags);
+    let mut response = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag.clone()))
+        .insert_header((header::CACHE_CONTROL, policy.header()))
+        .insert_header((header::VARY, "Accept, Accept-Encoding"));
+    if not_modified {
+        return response.finish();
+    }
+    let bytes = match read(gzip) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            return actix_web::ResponseError::error_response(&super::problem::ApiError::Internal(
+                format!("cannot read a stored answer: {error}"),
+            ));
+        }
+    };
+    response.insert_header((header::CONTENT_TYPE, content_type));
+    if gzip {
+        response.insert_header((header::CONTENT_ENCODING, "gzip"));
+    }
+    response.body(bytes)
 }
 
 /// A strong validator: the first 128 bits of the SHA-256 of the exact bytes.

@@ -46,6 +46,12 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl From<crate::catalog::StoreReadError> for ApiError {
+    fn from(error: crate::catalog::StoreReadError) -> Self {
+        Self::Internal(error.to_string())
+    }
+}
+
 /// The problem document.
 #[derive(Debug, Serialize)]
 pub struct Problem {

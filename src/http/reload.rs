@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use super::image::{self, Fingerprint, Image};
 use super::state::{AppState, Snapshot};
-use crate::catalog::{Catalog, CatalogFiles};
+use crate::catalog::{Catalog, CatalogFiles, Diagnostic};
 use crate::oci::{self, CatalogReference, Credentials, Remote};
 
 /// Where the served catalog comes from.
@@ -47,23 +48,95 @@ impl CatalogSource {
     }
 }
 
+/// The folder of the data directory that holds compiled catalog images.
+pub const IMAGES_DIR: &str = "catalog-images";
+
+/// Why a catalog could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    Read(std::io::Error),
+    /// Every error diagnostic.
+    Invalid(Vec<Diagnostic>),
+}
+
+/// Loads the catalog of `source` for serving. With `images` (a folder), it is served from its
+/// compiled image: opened when one for these very files exists, else compiled from a load and
+/// check of the files. Without, or when the image cannot be written (a full or read-only
+/// disk), the loaded catalog is served from memory. Blocking.
+pub fn load(source: &CatalogSource, images: Option<&Path>) -> Result<Snapshot, LoadError> {
+    // A directory is fingerprinted a file at a time, so that opening an existing image never
+    // holds the whole catalog in memory; other sources are read whole anyway.
+    let (fingerprint, files) = match source {
+        CatalogSource::Directory(dir) => (
+            Fingerprint::of_dir(dir).map_err(LoadError::Read)?.finish(),
+            None,
+        ),
+        other => {
+            let files = other.read().map_err(LoadError::Read)?;
+            (Fingerprint::of(&files).finish(), Some(files))
+        }
+    };
+    if let Some(dir) = images {
+        let path = Image::path_in(dir, &fingerprint);
+        if path.exists() {
+            match Image::open(&path, &fingerprint) {
+                Ok((catalog, image)) => {
+                    image::remove_others(dir, &path);
+                    return Ok(Snapshot::from_image(catalog, image));
+                }
+                Err(error) => tracing::warn!(%error, "compiling the catalog image again"),
+            }
+        }
+    }
+    let files = match files {
+        Some(files) => files,
+        None => source.read().map_err(LoadError::Read)?,
+    };
+    // What was read may differ from what was fingerprinted if the files changed meanwhile:
+    // the image is named after what it holds.
+    let fingerprint = Fingerprint::of(&files).finish();
+    let catalog = match Catalog::load(files) {
+        Ok((catalog, _warnings)) => catalog,
+        Err(diagnostics) => {
+            return Err(LoadError::Invalid(
+                diagnostics
+                    .into_iter()
+                    .filter(Diagnostic::is_error)
+                    .collect(),
+            ));
+        }
+    };
+    if let Some(dir) = images {
+        let path = Image::path_in(dir, &fingerprint);
+        let compiled = std::fs::create_dir_all(dir)
+            .and_then(|()| Image::write(&catalog, &fingerprint, &path))
+            .map_err(|error| error.to_string())
+            .and_then(|()| Image::open(&path, &fingerprint).map_err(|error| error.to_string()));
+        match compiled {
+            Ok((stored, image)) => {
+                tracing::info!(path = %path.display(), "catalog image compiled");
+                image::remove_others(dir, &path);
+                return Ok(Snapshot::from_image(stored, image));
+            }
+            Err(error) => tracing::warn!(
+                %error,
+                "cannot compile the catalog image; serving the catalog from memory"
+            ),
+        }
+    }
+    Ok(Snapshot::build(catalog))
+}
+
 /// Loads `source` and swaps it in; returns whether it took effect. Blocking: call it from a
 /// thread of its own.
 pub fn reload(state: &AppState, source: &CatalogSource) -> bool {
-    let outcome = source
-        .read()
-        .map_err(|error| {
-            vec![crate::catalog::Diagnostic::error(
-                "file-read",
-                "",
-                error.to_string(),
-            )]
-        })
-        .and_then(Catalog::load);
+    let outcome = load(source, state.images.as_deref()).map_err(|error| match error {
+        LoadError::Read(error) => vec![Diagnostic::error("file-read", "", error.to_string())],
+        LoadError::Invalid(errors) => errors,
+    });
     let mut status = state.reload.lock().unwrap_or_else(|p| p.into_inner());
     match outcome {
-        Ok((catalog, _warnings)) => {
-            let snapshot = Snapshot::build(catalog);
+        Ok(snapshot) => {
             tracing::info!(types = snapshot.catalog.len(), version = %snapshot.catalog.meta.version, "catalog reloaded");
             state.snapshot.store(Arc::new(snapshot));
             status.reloads += 1;

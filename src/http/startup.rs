@@ -22,7 +22,6 @@ use super::problem::problem_for_status;
 use super::reload::{self, CatalogSource};
 use super::routes;
 use super::state::AppState;
-use crate::catalog::Catalog;
 use crate::store::Store;
 
 /// Request bodies larger than this get 413.
@@ -83,13 +82,17 @@ pub enum StartError {
 }
 
 impl Application {
-    /// Loads and checks the catalog, precomputes its answers and binds the listener.
+    /// Opens the data directory, loads the catalog (from its compiled image when there is
+    /// one) and binds the listener.
     pub fn build(config: ServeConfig) -> Result<Self, StartError> {
-        let files = config.source.read().map_err(StartError::Catalog)?;
-        let catalog = match Catalog::load(files) {
-            Ok((catalog, _warnings)) => catalog,
-            Err(diagnostics) => {
-                let errors: Vec<_> = diagnostics.into_iter().filter(|d| d.is_error()).collect();
+        let store = Store::open(&config.data)
+            .map_err(StartError::Store)?
+            .with_max_pending(config.max_pending);
+        let images = config.data.join(reload::IMAGES_DIR);
+        let snapshot = match reload::load(&config.source, Some(&images)) {
+            Ok(snapshot) => snapshot,
+            Err(reload::LoadError::Read(error)) => return Err(StartError::Catalog(error)),
+            Err(reload::LoadError::Invalid(errors)) => {
                 return Err(StartError::Invalid(errors.len(), errors));
             }
         };
@@ -104,16 +107,13 @@ impl Application {
                 source,
             })?
             .port();
-        let store = Store::open(&config.data)
-            .map_err(StartError::Store)?
-            .with_max_pending(config.max_pending);
         let submissions = web::Data::new(Submissions {
             store,
             tokens: ReviewTokens::parse(config.review_token.as_deref()),
             limiter: RateLimiter::new(config.submissions_per_minute),
         });
         let openapi = web::Data::new(OpenApiDocument::build());
-        let state = Arc::new(AppState::new(catalog));
+        let state = Arc::new(AppState::new(snapshot).with_images(images));
 
         if let (CatalogSource::Directory(dir), Some(interval)) =
             (&config.source, config.watch_interval)

@@ -5,15 +5,18 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
+use actix_web::{HttpRequest, HttpResponse};
 use arc_swap::ArcSwap;
 use semver::Version;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::body::{Body, SCHEMA_JSON};
+use super::body::{Body, CachePolicy, SCHEMA_JSON};
+use super::image::{Image, StoredBody};
 use super::metrics::Metrics;
-use crate::catalog::load::identifying_media_types;
-use crate::catalog::{Catalog, Diagnostic, Published, TypeEntry};
+use crate::catalog::{
+    Catalog, Diagnostic, Published, StoreReadError, TypeEntry, TypeSummary, VersionEntry,
+};
 
 /// The answers for one type, by version.
 pub struct TypeAnswers {
@@ -22,76 +25,40 @@ pub struct TypeAnswers {
     pub schemas: HashMap<Version, Body>,
 }
 
-/// A loaded catalog and its request-independent answers. The index is built before it
-/// serves; a type's answers on its first request, then kept: serializing all of them up front
-/// cost seconds of start-up and hundreds of megabytes on a large catalog, most of it for
-/// types nobody asked about.
+/// A loaded catalog and its request-independent answers.
 pub struct Snapshot {
     pub catalog: Catalog,
-    pub index: Body,
     pub definition_schema: Body,
-    /// By [`TypeEntry::position`].
-    types: Vec<OnceLock<TypeAnswers>>,
+    answers: Answers,
     pub loaded_at: SystemTime,
 }
 
-/// One line of the index and of `GET /types`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TypeSummary {
-    pub id: String,
-    pub name: String,
-    pub summary: String,
-    pub status: &'static str,
-    pub version: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub artifact_type: Option<String>,
-    pub identifying_media_types: Vec<String>,
-    pub layer_media_types: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deprecated_by: Option<String>,
-    /// Relative to the service root (or the static site's root).
-    pub url: String,
+enum Answers {
+    /// The index is built before it serves; a type's answers on its first request, then
+    /// kept: serializing all of them up front cost seconds of start-up and hundreds of
+    /// megabytes on a large catalog, most of it for types nobody asked about.
+    Computed {
+        index: Body,
+        /// By [`TypeEntry::position`].
+        types: Vec<OnceLock<TypeAnswers>>,
+    },
+    /// Serialized when the image was compiled, read from it on request.
+    Stored(Arc<Image>),
 }
 
-impl TypeSummary {
-    pub fn of(entry: &TypeEntry) -> Self {
-        let published = entry.latest();
-        let definition = &published.definition;
-        Self {
-            id: entry.id.to_string(),
-            name: definition.name.clone(),
-            summary: definition.summary.clone(),
-            status: definition.status.as_str(),
-            version: published.version().to_string(),
-            artifact_type: definition.artifact_type.as_ref().map(ToString::to_string),
-            identifying_media_types: identifying_media_types(definition)
-                .into_iter()
-                .map(|(m, _)| m.to_string())
-                .collect(),
-            layer_media_types: definition
-                .layers
-                .iter()
-                .flat_map(|l| l.all_media_types())
-                .map(ToString::to_string)
-                .collect(),
-            tags: definition.tags.clone(),
-            deprecated_by: definition.deprecated_by.as_ref().map(ToString::to_string),
-            url: format!("types/{}", entry.id),
-        }
-    }
+/// One answer, ready to send.
+pub enum Answer<'a> {
+    Body(&'a Body),
+    Stored(&'a StoredBody),
+}
 
-    /// Does the free-text query `q` (lowercase) match this type?
-    pub fn matches_text(&self, q: &str) -> bool {
-        let contains = |text: &str| text.to_ascii_lowercase().contains(q);
-        contains(&self.id)
-            || contains(&self.name)
-            || contains(&self.summary)
-            || self.identifying_media_types.iter().any(|m| contains(m))
-            || self.layer_media_types.iter().any(|m| contains(m))
-            || self.tags.iter().any(|t| contains(t))
+impl Answer<'_> {
+    /// The answer to `request`: 304 when its `If-None-Match` matches, gzip when accepted.
+    pub fn respond(&self, request: &HttpRequest, policy: CachePolicy) -> HttpResponse {
+        match self {
+            Self::Body(body) => body.respond(request, policy),
+            Self::Stored(stored) => stored.respond(request, policy),
+        }
     }
 }
 
@@ -107,83 +74,181 @@ pub fn version_document(published: &Published) -> Value {
     Value::Object(document)
 }
 
+/// `GET /types/{key}/versions`: every version of a type, newest first.
+pub fn version_list_document(
+    catalog: &Catalog,
+    entry: &TypeEntry,
+) -> Result<Value, StoreReadError> {
+    let mut list = Vec::with_capacity(entry.versions.len());
+    for version in &entry.versions {
+        let published = catalog.published(version)?;
+        list.push(json!({
+            "version": version.version.to_string(),
+            "status": version.status.as_str(),
+            "summary": published.definition.summary,
+            "url": format!("types/{}?version={}", entry.id, version.version),
+        }));
+    }
+    Ok(json!({"id": entry.id.to_string(), "versions": list}))
+}
+
+/// The config schema as `GET /types/{key}/schema` sends it.
+pub fn schema_bytes(published: &Published) -> Option<Vec<u8>> {
+    let schema = published.config_schema.as_ref()?;
+    Some(serde_json::to_vec_pretty(&*schema.document).expect("schemas serialize"))
+}
+
 /// The machine-readable index of the whole catalog (`/index.json`).
 pub fn index_document(catalog: &Catalog) -> Value {
-    let types: Vec<TypeSummary> = catalog.types().map(TypeSummary::of).collect();
     json!({
         "name": catalog.meta.name,
         "version": catalog.meta.version.to_string(),
         "description": catalog.meta.description,
         "homepage": catalog.meta.homepage,
-        "types": types,
+        "types": catalog.summaries(),
     })
 }
 
+/// The definition format's schema, as `GET /definition.schema.json` sends it.
+pub fn definition_schema_body(catalog: &Catalog) -> Body {
+    Body::new(
+        serde_json::to_vec_pretty(&*catalog.definition_schema).expect("schemas serialize"),
+        SCHEMA_JSON,
+    )
+}
+
 impl Snapshot {
+    /// A snapshot of a catalog held in memory; answers are serialized as they are asked for.
     pub fn build(catalog: Catalog) -> Self {
         // The one large body: compressed now, so the first gzip request does not wait.
         let index = Body::json(&index_document(&catalog)).precompute();
-        let definition_schema = Body::new(
-            serde_json::to_vec_pretty(&*catalog.definition_schema).expect("schemas serialize"),
-            SCHEMA_JSON,
-        );
+        let definition_schema = definition_schema_body(&catalog);
         let types = catalog.types().map(|_| OnceLock::new()).collect();
         Self {
             catalog,
-            index,
             definition_schema,
-            types,
+            answers: Answers::Computed { index, types },
             loaded_at: SystemTime::now(),
         }
     }
 
-    /// The answers of a type of this snapshot's catalog, serialized on first use.
-    pub fn answers(&self, entry: &TypeEntry) -> &TypeAnswers {
+    /// A snapshot served from a compiled image: `catalog` is the image's.
+    pub fn from_image(catalog: Catalog, image: Arc<Image>) -> Self {
+        Self {
+            definition_schema: definition_schema_body(&catalog),
+            catalog,
+            answers: Answers::Stored(image),
+            loaded_at: SystemTime::now(),
+        }
+    }
+
+    /// `/index.json`.
+    pub fn index(&self) -> Answer<'_> {
+        match &self.answers {
+            Answers::Computed { index, .. } => Answer::Body(index),
+            Answers::Stored(image) => Answer::Stored(image.index()),
+        }
+    }
+
+    /// The definition document of one version of `entry`.
+    pub fn definition(
+        &self,
+        entry: &TypeEntry,
+        version: &VersionEntry,
+    ) -> Result<Answer<'_>, StoreReadError> {
+        match &self.answers {
+            Answers::Computed { .. } => {
+                let answers = self.computed(entry)?;
+                Ok(Answer::Body(&answers.versions[&version.version]))
+            }
+            Answers::Stored(image) => image
+                .definition(entry.position, version_index(entry, version))
+                .map(Answer::Stored),
+        }
+    }
+
+    /// The list of `entry`'s versions.
+    pub fn versions(&self, entry: &TypeEntry) -> Result<Answer<'_>, StoreReadError> {
+        match &self.answers {
+            Answers::Computed { .. } => Ok(Answer::Body(&self.computed(entry)?.version_list)),
+            Answers::Stored(image) => image.versions(entry.position).map(Answer::Stored),
+        }
+    }
+
+    /// The config schema of one version, if it has one.
+    pub fn schema(
+        &self,
+        entry: &TypeEntry,
+        version: &VersionEntry,
+    ) -> Result<Option<Answer<'_>>, StoreReadError> {
+        match &self.answers {
+            Answers::Computed { .. } => Ok(self
+                .computed(entry)?
+                .schemas
+                .get(&version.version)
+                .map(Answer::Body)),
+            Answers::Stored(image) => Ok(image
+                .schema(entry.position, version_index(entry, version))?
+                .map(Answer::Stored)),
+        }
+    }
+
+    /// The answers of a type of an in-memory catalog, serialized on first use.
+    fn computed(&self, entry: &TypeEntry) -> Result<&TypeAnswers, StoreReadError> {
+        let Answers::Computed { types, .. } = &self.answers else {
+            return Err(StoreReadError(
+                "answers of a stored catalog are read from its image".into(),
+            ));
+        };
         debug_assert!(
             self.catalog
                 .get(&entry.id)
                 .is_some_and(|own| std::ptr::eq(own, entry)),
             "entries come from this snapshot's catalog"
         );
-        self.types[entry.position].get_or_init(|| TypeAnswers::build(entry))
+        let slot = &types[entry.position];
+        if let Some(answers) = slot.get() {
+            return Ok(answers);
+        }
+        let answers = TypeAnswers::render(&self.catalog, entry)?;
+        Ok(slot.get_or_init(|| answers))
     }
 
-    pub fn summaries(&self) -> impl Iterator<Item = TypeSummary> + '_ {
-        self.catalog.types().map(TypeSummary::of)
+    pub fn summaries(&self) -> impl Iterator<Item = &TypeSummary> + '_ {
+        self.catalog.summaries().iter()
     }
 }
 
+/// Where `version` is among `entry`'s versions (it is one of them).
+fn version_index(entry: &TypeEntry, version: &VersionEntry) -> usize {
+    entry
+        .versions
+        .iter()
+        .position(|v| v.version == version.version)
+        .unwrap_or(0)
+}
+
 impl TypeAnswers {
-    fn build(entry: &TypeEntry) -> Self {
+    /// Serializes every answer about `entry`.
+    pub fn render(catalog: &Catalog, entry: &TypeEntry) -> Result<Self, StoreReadError> {
         let mut versions = HashMap::new();
         let mut schemas = HashMap::new();
-        for published in &entry.versions {
-            let version = published.version().clone();
-            versions.insert(version.clone(), Body::json(&version_document(published)));
-            if let Some(schema) = &published.config_schema {
-                let bytes =
-                    serde_json::to_vec_pretty(&*schema.document).expect("schemas serialize");
-                schemas.insert(version, Body::new(bytes, SCHEMA_JSON));
+        for version in &entry.versions {
+            let published = catalog.published(version)?;
+            versions.insert(
+                version.version.clone(),
+                Body::json(&version_document(&published)),
+            );
+            if let Some(bytes) = schema_bytes(&published) {
+                schemas.insert(version.version.clone(), Body::new(bytes, SCHEMA_JSON));
             }
         }
-        let list: Vec<Value> = entry
-            .versions
-            .iter()
-            .map(|p| {
-                json!({
-                    "version": p.version().to_string(),
-                    "status": p.definition.status.as_str(),
-                    "summary": p.definition.summary,
-                    "url": format!("types/{}?version={}", entry.id, p.version()),
-                })
-            })
-            .collect();
-        let version_list = Body::json(&json!({"id": entry.id.to_string(), "versions": list}));
-        Self {
+        let version_list = Body::json(&version_list_document(catalog, entry)?);
+        Ok(Self {
             versions,
             version_list,
             schemas,
-        }
+        })
     }
 }
 
@@ -202,17 +267,25 @@ pub struct ReloadStatus {
 /// Shared by every worker.
 pub struct AppState {
     pub snapshot: ArcSwap<Snapshot>,
+    /// Where compiled catalog images are kept; `None` serves reloads from memory.
+    pub images: Option<std::path::PathBuf>,
     pub reload: Mutex<ReloadStatus>,
     pub metrics: Metrics,
 }
 
 impl AppState {
-    pub fn new(catalog: Catalog) -> Self {
+    pub fn new(snapshot: Snapshot) -> Self {
         Self {
-            snapshot: ArcSwap::from_pointee(Snapshot::build(catalog)),
+            snapshot: ArcSwap::from_pointee(snapshot),
+            images: None,
             reload: Mutex::new(ReloadStatus::default()),
             metrics: Metrics::default(),
         }
+    }
+
+    pub fn with_images(mut self, dir: std::path::PathBuf) -> Self {
+        self.images = Some(dir);
+        self
     }
 
     pub fn current(&self) -> Arc<Snapshot> {

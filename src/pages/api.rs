@@ -29,11 +29,8 @@ pub fn render_page(catalog: &Catalog, base: Option<&str>, paths: &Paths) -> Stri
         .or_else(|| catalog.types().next());
     let example_id = example.map_or_else(|| "vendor/name".into(), |e| e.id.to_string());
     let example_media_type = example
-        .and_then(|e| e.latest().definition.artifact_type.as_ref())
-        .map_or_else(
-            || "application/vnd.example+json".into(),
-            ToString::to_string,
-        );
+        .and_then(|e| catalog.summary(e).artifact_type.clone())
+        .unwrap_or_else(|| "application/vnd.example+json".into());
     let page = ApiPage {
         layout: Layout::new(paths, Some(&catalog.meta), "API", Section::Api),
         server: paths.mode() == Mode::Server,

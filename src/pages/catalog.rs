@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use askama::Template;
 
 use super::{Layout, Paths, Section, icon_data_uri, render};
-use crate::catalog::load::identifying_media_types;
 use crate::catalog::{Catalog, TypeEntry, TypeId};
 
 /// The search form's values, as the query string gave them.
@@ -80,12 +79,12 @@ pub fn render_page(
 ) -> String {
     let cards: Vec<Card> = catalog
         .types()
-        .map(|entry| card(entry, visible(&entry.id), paths))
+        .map(|entry| card(catalog, entry, visible(&entry.id), paths))
         .collect();
     let vendors: BTreeSet<&str> = catalog.types().map(|e| e.id.vendor()).collect();
     let tags: BTreeSet<&str> = catalog
         .types()
-        .flat_map(|e| e.latest().definition.tags.iter().map(String::as_str))
+        .flat_map(|e| catalog.summary(e).tags.iter().map(String::as_str))
         .collect();
     let choices = |values: &mut dyn Iterator<Item = &str>, selected: &str| -> Vec<Choice> {
         values
@@ -119,18 +118,14 @@ pub fn render_page(
     render(&page)
 }
 
-fn card(entry: &TypeEntry, visible: bool, paths: &Paths) -> Card {
-    let published = entry.latest();
-    let definition = &published.definition;
-    let identifying: Vec<String> = identifying_media_types(definition)
-        .into_iter()
-        .map(|(m, _)| m.to_string())
-        .collect();
-    let layers = definition
-        .layers
-        .iter()
-        .flat_map(|l| l.all_media_types())
-        .map(ToString::to_string);
+fn card(catalog: &Catalog, entry: &TypeEntry, visible: bool, paths: &Paths) -> Card {
+    let definition = catalog.summary(entry);
+    // The icon is the one thing a card shows that the summary does not hold.
+    let icon_svg = catalog
+        .published(entry.latest())
+        .ok()
+        .and_then(|published| published.icon_svg.clone());
+    let identifying = definition.identifying_media_types.clone();
     let haystack = [
         entry.id.to_string(),
         definition.name.clone(),
@@ -138,7 +133,7 @@ fn card(entry: &TypeEntry, visible: bool, paths: &Paths) -> Card {
     ]
     .into_iter()
     .chain(identifying.iter().cloned())
-    .chain(layers)
+    .chain(definition.layer_media_types.iter().cloned())
     .chain(definition.tags.iter().cloned())
     .collect::<Vec<_>>()
     .join("\n")
@@ -148,9 +143,9 @@ fn card(entry: &TypeEntry, visible: bool, paths: &Paths) -> Card {
         name: definition.name.clone(),
         summary: definition.summary.clone(),
         status: definition.status.as_str(),
-        version: published.version().to_string(),
+        version: definition.version.clone(),
         href: paths.type_page(entry.id.as_str()),
-        icon: published.icon_svg.as_deref().map(icon_data_uri),
+        icon: icon_svg.as_deref().map(icon_data_uri),
         initial: definition
             .name
             .chars()

@@ -50,13 +50,12 @@ pub fn render_page(catalog: &Catalog, key: &str, paths: &Paths) -> Option<String
         uses: uses
             .iter()
             .filter_map(|usage| {
-                let entry = catalog.get(&usage.id)?;
-                let definition = &entry.latest().definition;
+                let summary = catalog.summary(catalog.get(&usage.id)?);
                 Some(Use {
                     id: usage.id.to_string(),
-                    name: definition.name.clone(),
-                    summary: definition.summary.clone(),
-                    status: definition.status.as_str(),
+                    name: summary.name.clone(),
+                    summary: summary.summary.clone(),
+                    status: summary.status.as_str(),
                     href: paths.type_page(usage.id.as_str()),
                     role: role_label(usage.role),
                     identifying: usage.identifying,

@@ -12,7 +12,7 @@ use crate::catalog::classify::{Reference, render_actions};
 use crate::catalog::definition::{Condition, Scope, Status, SubjectRule};
 use crate::catalog::load::identifying_media_types;
 use crate::catalog::outline::outline;
-use crate::catalog::{Catalog, Published, Role, TypeEntry};
+use crate::catalog::{Catalog, Published, Role, StoreReadError, TypeEntry};
 
 #[derive(Template)]
 #[template(path = "type.html")]
@@ -169,7 +169,7 @@ pub fn render_page(
     published: &Published,
     reference: &Reference,
     paths: &Paths,
-) -> String {
+) -> Result<String, StoreReadError> {
     let id = entry.id.as_str();
     let definition = &published.definition;
     let version = published.version().to_string();
@@ -332,7 +332,7 @@ pub fn render_page(
         successor: definition.deprecated_by.as_ref().map(|successor| Linked {
             text: catalog
                 .get(successor)
-                .map(|e| e.latest().definition.name.clone())
+                .map(|e| catalog.summary(e).name.clone())
                 .unwrap_or_else(|| successor.to_string()),
             href: paths.type_page(successor.as_str()),
         }),
@@ -415,26 +415,35 @@ pub fn render_page(
                 email: o.email.clone(),
             })
             .collect(),
-        versions: versions(entry, published, paths),
+        versions: versions(catalog, entry, published, paths)?,
         json_href: if published.version() == latest.version() {
             paths.type_json(id)
         } else {
             paths.version_json(id, &published.version().to_string())
         },
     };
-    render(&page)
+    Ok(render(&page))
 }
 
 /// Every version, newest first, each with what changed since the one before it.
-fn versions(entry: &TypeEntry, shown: &Published, paths: &Paths) -> Vec<VersionView> {
+fn versions(
+    catalog: &Catalog,
+    entry: &TypeEntry,
+    shown: &Published,
+    paths: &Paths,
+) -> Result<Vec<VersionView>, StoreReadError> {
     let id = entry.id.as_str();
-    entry
+    let all = entry
         .versions
+        .iter()
+        .map(|version| catalog.published(version))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(all
         .iter()
         .enumerate()
         .map(|(index, published)| {
             let version = published.version().to_string();
-            let previous = entry.versions.get(index + 1);
+            let previous = all.get(index + 1);
             let found = previous.map(|previous| changes::between(previous, published));
             let (changes, breaking) = found
                 .map(|found| {
@@ -471,7 +480,7 @@ fn versions(entry: &TypeEntry, shown: &Published, paths: &Paths) -> Vec<VersionV
                 breaking,
             }
         })
-        .collect()
+        .collect())
 }
 
 /// The role an identifying media type plays, from where the definition names it.

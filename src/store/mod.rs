@@ -1096,7 +1096,8 @@ mod tests {
         use crate::submission::{self, Exported};
 
         let catalog = Catalog::load(CatalogFiles::embedded()).unwrap().0;
-        let published = catalog.files.bytes("cncf/helm-chart/1.0.0.yaml").unwrap();
+        let files = catalog.files().unwrap();
+        let published = files.bytes("cncf/helm-chart/1.0.0.yaml").unwrap();
         let text = String::from_utf8(published.to_vec())
             .unwrap()
             .replace("version: 1.0.0\n", "version: 1.1.0\n");
@@ -1119,14 +1120,14 @@ mod tests {
         let store = Store::open_existing(&dir.path().join("data")).unwrap();
         let approved = store.list(Some(Status::Approved), 0, usize::MAX).unwrap();
         let out = dir.path().join("types");
-        catalog.files.write_to(&out).unwrap();
+        catalog.files().unwrap().write_to(&out).unwrap();
         let exported = submission::export(&approved.items, &out).unwrap();
         assert_eq!(
             exported,
             vec![Exported::Written("cncf/helm-chart/1.1.0.yaml".into())]
         );
         let files = CatalogFiles::read_dir(&out).unwrap();
-        let errors: Vec<String> = check::check(&files, Some(&catalog.files))
+        let errors: Vec<String> = check::check(&files, Some(&catalog.files().unwrap()))
             .iter()
             .filter(|d| d.is_error())
             .map(ToString::to_string)

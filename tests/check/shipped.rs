@@ -40,7 +40,8 @@ fn every_shipped_file_is_loaded_or_used() {
         .map(String::from)
         .into();
     for entry in catalog.types() {
-        for published in &entry.versions {
+        for version in &entry.versions {
+            let published = catalog.published(version).unwrap();
             used.insert(published.path.clone());
             let definition = &published.definition;
             if let Some(icon) = &definition.icon {

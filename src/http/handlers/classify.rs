@@ -5,7 +5,7 @@ use actix_web::web::{Bytes, Data, Query};
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::{parse_json, require_json};
-use crate::catalog::classify::{Reference, classify};
+use crate::catalog::classify::{ClassifyError, Reference, classify};
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 
@@ -18,8 +18,10 @@ pub async fn post(
     require_json(&request)?;
     let document = parse_json(&body)?;
     let snapshot = state.current();
-    let answer = classify(&snapshot.catalog, &document, &query)
-        .map_err(|error| ApiError::Unprocessable(error.to_string()))?;
+    let answer = classify(&snapshot.catalog, &document, &query).map_err(|error| match error {
+        ClassifyError::Store(error) => ApiError::from(error),
+        other => ApiError::Unprocessable(other.to_string()),
+    })?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(answer))

@@ -10,7 +10,10 @@ use crate::http::metrics::escape;
 use crate::http::state::AppState;
 
 pub async fn index(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
-    state.current().index.respond(&request, CachePolicy::Latest)
+    state
+        .current()
+        .index()
+        .respond(&request, CachePolicy::Latest)
 }
 
 pub async fn definition_schema(request: HttpRequest, state: Data<AppState>) -> HttpResponse {

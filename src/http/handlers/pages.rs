@@ -40,7 +40,7 @@ pub async fn home(
 pub fn catalog(request: &HttpRequest, snapshot: &Snapshot, query: &ListQuery) -> HttpResponse {
     let visible: HashSet<String> = super::types::filter(snapshot, query)
         .into_iter()
-        .map(|summary| summary.id)
+        .map(|summary| summary.id.clone())
         .collect();
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
     let search = pages::catalog::Search {
@@ -67,20 +67,18 @@ pub fn type_page(
     snapshot: &Snapshot,
     entry: &TypeEntry,
     published: &Published,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     let reference = Query::<Reference>::from_query(request.query_string())
         .map(Query::into_inner)
         .unwrap_or_default();
-    page(
-        request,
-        pages::type_page::render_page(
-            &snapshot.catalog,
-            entry,
-            published,
-            &reference,
-            &Paths::server(request.path()),
-        ),
-    )
+    let html = pages::type_page::render_page(
+        &snapshot.catalog,
+        entry,
+        published,
+        &reference,
+        &Paths::server(request.path()),
+    )?;
+    Ok(page(request, html))
 }
 
 /// The media type page; `None` when no type uses `key`.

@@ -451,6 +451,7 @@ fn submission_error(error: SubmissionError) -> ApiError {
         SubmissionError::Empty | SubmissionError::NotUtf8 => {
             ApiError::BadRequest(error.to_string())
         }
+        SubmissionError::Catalog(error) => ApiError::from(error),
         other => ApiError::Unprocessable(other.to_string()),
     }
 }

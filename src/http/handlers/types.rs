@@ -8,11 +8,11 @@ use serde_json::json;
 
 use super::{decode_tail, pages, parse_json, require_json};
 use crate::catalog::definition::Status;
-use crate::catalog::{Published, Resolution, TypeEntry};
+use crate::catalog::{Resolution, TypeEntry, TypeSummary, VersionEntry};
 use crate::http::body::{CachePolicy, respond_dynamic};
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
-use crate::http::state::{AppState, Snapshot, TypeSummary};
+use crate::http::state::{AppState, Snapshot};
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;
@@ -46,7 +46,7 @@ pub async fn list(
     let offset = query.offset.unwrap_or(0);
     let matching = filter(&snapshot, &query);
     let total = matching.len();
-    let page: Vec<TypeSummary> = matching.into_iter().skip(offset).take(limit).collect();
+    let page: Vec<&TypeSummary> = matching.into_iter().skip(offset).take(limit).collect();
     Ok(respond_dynamic(
         &request,
         &json!({"total": total, "offset": offset, "limit": limit, "types": page}),
@@ -54,7 +54,7 @@ pub async fn list(
 }
 
 /// The types that pass every filter of `query`, in id order.
-pub fn filter(snapshot: &Snapshot, query: &ListQuery) -> Vec<TypeSummary> {
+pub fn filter<'s>(snapshot: &'s Snapshot, query: &ListQuery) -> Vec<&'s TypeSummary> {
     let q = query
         .q
         .as_deref()
@@ -68,7 +68,7 @@ pub fn filter(snapshot: &Snapshot, query: &ListQuery) -> Vec<TypeSummary> {
             query
                 .status
                 .as_deref()
-                .is_none_or(|status| s.status == status)
+                .is_none_or(|status| s.status.as_str() == status)
         })
         .filter(|s| {
             query
@@ -111,31 +111,30 @@ pub async fn get(
     let (entry, target) = locate(&snapshot, &tail, &request)?;
     match target {
         Target::Definition => {
-            let (published, policy) = select(entry, query.version.as_deref())?;
+            let (version, policy) = select(entry, query.version.as_deref())?;
             if prefers_html(&request) {
-                return Ok(pages::type_page(&request, &snapshot, entry, published));
+                let published = snapshot.catalog.published(version)?;
+                return pages::type_page(&request, &snapshot, entry, &published);
             }
-            let answers = snapshot.answers(entry);
-            let mut response = answers.versions[published.version()].respond(&request, policy);
-            add_deprecation_headers(&mut response, published);
+            let mut response = snapshot
+                .definition(entry, version)?
+                .respond(&request, policy);
+            add_deprecation_headers(&mut response, version);
             Ok(response)
         }
-        Target::StaticFile(version) => {
-            let (published, policy) =
-                select(entry, version.as_deref().or(query.version.as_deref()))?;
-            let answers = snapshot.answers(entry);
-            Ok(answers.versions[published.version()].respond(&request, policy))
+        Target::StaticFile(wanted) => {
+            let (version, policy) = select(entry, wanted.as_deref().or(query.version.as_deref()))?;
+            Ok(snapshot
+                .definition(entry, version)?
+                .respond(&request, policy))
         }
         Target::Versions => Ok(snapshot
-            .answers(entry)
-            .version_list
+            .versions(entry)?
             .respond(&request, CachePolicy::Latest)),
         Target::Schema => {
             let (published, policy) = select(entry, query.version.as_deref())?;
             snapshot
-                .answers(entry)
-                .schemas
-                .get(published.version())
+                .schema(entry, published)?
                 .map(|body| body.respond(&request, policy))
                 .ok_or_else(|| {
                     ApiError::NotFound(format!(
@@ -169,7 +168,8 @@ pub async fn post(
     };
     require_json(&request)?;
     let document = parse_json(&body)?;
-    let (published, _) = select(entry, query.version.as_deref())?;
+    let (version, _) = select(entry, query.version.as_deref())?;
+    let published = snapshot.catalog.published(version)?;
     let schema = published.config_schema.as_ref().ok_or_else(|| {
         ApiError::NotFound(format!(
             "{} {} defines no config schema to validate against",
@@ -262,7 +262,7 @@ fn resolve<'s>(
 fn select<'e>(
     entry: &'e TypeEntry,
     wanted: Option<&str>,
-) -> Result<(&'e Published, CachePolicy), ApiError> {
+) -> Result<(&'e VersionEntry, CachePolicy), ApiError> {
     let Some(wanted) = wanted.map(str::trim).filter(|w| !w.is_empty()) else {
         return Ok((entry.latest(), CachePolicy::Latest));
     };
@@ -286,8 +286,7 @@ fn select<'e>(
     }
 }
 
-fn add_deprecation_headers(response: &mut HttpResponse, published: &Published) {
-    let definition = &published.definition;
+fn add_deprecation_headers(response: &mut HttpResponse, definition: &VersionEntry) {
     if definition.status != Status::Deprecated {
         return;
     }

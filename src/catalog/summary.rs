@@ -1,0 +1,66 @@
+//! One line of the index and of `GET /types`: a type's latest version, summarized.
+
+use serde::{Deserialize, Serialize};
+
+use super::definition::Status;
+use super::load::identifying_media_types;
+use super::{Published, TypeId};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypeSummary {
+    pub id: String,
+    pub name: String,
+    pub summary: String,
+    pub status: Status,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+    pub identifying_media_types: Vec<String>,
+    pub layer_media_types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecated_by: Option<String>,
+    /// Relative to the service root (or the static site's root).
+    pub url: String,
+}
+
+impl TypeSummary {
+    /// The summary of `latest`, the latest version of type `id`.
+    pub fn of(id: &TypeId, latest: &Published) -> Self {
+        let definition = &latest.definition;
+        Self {
+            id: id.to_string(),
+            name: definition.name.clone(),
+            summary: definition.summary.clone(),
+            status: definition.status,
+            version: latest.version().to_string(),
+            artifact_type: definition.artifact_type.as_ref().map(ToString::to_string),
+            identifying_media_types: identifying_media_types(definition)
+                .into_iter()
+                .map(|(m, _)| m.to_string())
+                .collect(),
+            layer_media_types: definition
+                .layers
+                .iter()
+                .flat_map(|l| l.all_media_types())
+                .map(ToString::to_string)
+                .collect(),
+            tags: definition.tags.clone(),
+            deprecated_by: definition.deprecated_by.as_ref().map(ToString::to_string),
+            url: format!("types/{id}"),
+        }
+    }
+
+    /// Does the free-text query `q` (lowercase) match this type?
+    pub fn matches_text(&self, q: &str) -> bool {
+        let contains = |text: &str| text.to_ascii_lowercase().contains(q);
+        contains(&self.id)
+            || contains(&self.name)
+            || contains(&self.summary)
+            || self.identifying_media_types.iter().any(|m| contains(m))
+            || self.layer_media_types.iter().any(|m| contains(m))
+            || self.tags.iter().any(|t| contains(t))
+    }
+}

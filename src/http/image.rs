@@ -1,0 +1,895 @@
+//! The compiled catalog `serve` answers from: one file holding every answer already
+//! serialized (with its gzip variant and ETag), every definition as it is read back on
+//! demand, the files the catalog came from, and an index small enough to keep in memory.
+//!
+//! Loading and checking 10,000 types takes seconds and half a gigabyte; opening their image
+//! takes a fraction of a second and keeps only the index. An image is named after the
+//! fingerprint of the catalog files and of the binary that compiled it, so a changed
+//! catalog or a new build never meets a stale image: it compiles a new one.
+//!
+//! Layout: a fixed header (magic, format, where the head is, the head's SHA-256), then the
+//! blobs, then the head: JSON of [`Head`], which says where every blob is.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use actix_web::http::header::HeaderValue;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::body::{
+    CachePolicy, Compression, JSON, SCHEMA_JSON, etag_headers, gzip, respond_with, strong_etag,
+};
+use super::state::{index_document, schema_bytes, version_document, version_list_document};
+use crate::catalog::definition::Definition;
+use crate::catalog::files::FileContent;
+use crate::catalog::schema::{ConfigSchema, SchemaParts};
+use crate::catalog::{
+    Catalog, CatalogFiles, CatalogMeta, DeclaredUse, DefinitionStore, Published, StoreReadError,
+    StoredType, TypeId, TypeSummary, VersionEntry,
+};
+
+/// Bumped whenever the layout or the meaning of a field changes.
+const FORMAT: u32 = 1;
+const MAGIC: &[u8; 16] = b"typehouse-image\n";
+/// Magic, format, padding, head offset, head length, head SHA-256.
+const HEADER_LEN: u64 = 16 + 4 + 4 + 8 + 8 + 32;
+/// Definitions read back and kept, at most: each holds its compiled config schema once used,
+/// which can take a megabyte, so the cache is small and fixed.
+const CACHED_DEFINITIONS: usize = 256;
+
+/// Where a blob is in the file.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Blob {
+    offset: u64,
+    len: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BodyHead {
+    identity: Blob,
+    gzip: Blob,
+    etag: String,
+    schema: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Head {
+    fingerprint: String,
+    meta: CatalogMeta,
+    definition_schema: Arc<Value>,
+    index: BodyHead,
+    files: Blob,
+    types: Vec<TypeHead>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TypeHead {
+    id: TypeId,
+    summary: TypeSummary,
+    uses: Vec<DeclaredUse>,
+    version_list: BodyHead,
+    versions: Vec<VersionHead>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VersionHead {
+    entry: VersionEntry,
+    definition: Blob,
+    /// The SHA-256 of the definition's blob: it is parsed and trusted when read back.
+    definition_digest: String,
+    answer: BodyHead,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    schema: Option<BodyHead>,
+}
+
+/// A version's definition as stored.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredPublished {
+    path: String,
+    definition: Definition,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    schema: Option<SchemaParts>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    icon_svg: Option<String>,
+}
+
+/// An answer kept in an image: sent from the file, never held in memory.
+pub struct StoredBody {
+    file: Arc<File>,
+    identity: Blob,
+    gzip: Blob,
+    etags: (HeaderValue, HeaderValue),
+    content_type: &'static str,
+}
+
+impl StoredBody {
+    pub fn respond(&self, request: &HttpRequest, policy: CachePolicy) -> HttpResponse {
+        respond_with(request, policy, self.content_type, &self.etags, |gzip| {
+            let blob = if gzip { self.gzip } else { self.identity };
+            read(&self.file, blob).map(Bytes::from)
+        })
+    }
+
+    /// The identity bytes.
+    pub fn bytes(&self) -> io::Result<Vec<u8>> {
+        read(&self.file, self.identity)
+    }
+}
+
+struct StoredTypeAnswers {
+    versions: Vec<StoredBody>,
+    schemas: Vec<Option<StoredBody>>,
+    version_list: StoredBody,
+}
+
+/// One place of the definition cache: the slot it holds, and its definition.
+type CacheCell = Mutex<Option<(u32, Arc<Published>)>>;
+
+/// An opened image: the answers and definitions of one catalog.
+pub struct Image {
+    file: Arc<File>,
+    path: PathBuf,
+    index: StoredBody,
+    files: Blob,
+    /// By type position.
+    types: Vec<StoredTypeAnswers>,
+    /// By slot: each version's definition and its digest.
+    definitions: Vec<(Blob, String)>,
+    cache: Vec<CacheCell>,
+}
+
+impl std::fmt::Debug for Image {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Image")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why an image was not used.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{} is not a usable catalog image: {reason}", path.display())]
+    Invalid { path: PathBuf, reason: String },
+}
+
+impl Image {
+    /// The file of the image for `fingerprint` in `dir`.
+    pub fn path_in(dir: &Path, fingerprint: &str) -> PathBuf {
+        dir.join(format!("{fingerprint}.image"))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Answers of the whole catalog.
+    pub fn index(&self) -> &StoredBody {
+        &self.index
+    }
+
+    pub fn definition(
+        &self,
+        position: usize,
+        version: usize,
+    ) -> Result<&StoredBody, StoreReadError> {
+        self.types
+            .get(position)
+            .and_then(|t| t.versions.get(version))
+            .ok_or_else(|| {
+                StoreReadError(format!("no answer for type {position} version {version}"))
+            })
+    }
+
+    pub fn versions(&self, position: usize) -> Result<&StoredBody, StoreReadError> {
+        self.types
+            .get(position)
+            .map(|t| &t.version_list)
+            .ok_or_else(|| StoreReadError(format!("no answers for type {position}")))
+    }
+
+    pub fn schema(
+        &self,
+        position: usize,
+        version: usize,
+    ) -> Result<Option<&StoredBody>, StoreReadError> {
+        self.types
+            .get(position)
+            .and_then(|t| t.schemas.get(version))
+            .map(Option::as_ref)
+            .ok_or_else(|| {
+                StoreReadError(format!("no answer for type {position} version {version}"))
+            })
+    }
+
+    /// Compiles `catalog` (loaded from files) into an image at `path`, written whole to a
+    /// temporary file first and renamed into place once durable: a crash never leaves a
+    /// half-written image under the final name.
+    pub fn write(catalog: &Catalog, fingerprint: &str, path: &Path) -> io::Result<()> {
+        let temporary = path.with_extension(format!("image.{}.tmp", std::process::id()));
+        let written = write_to(catalog, fingerprint, &temporary);
+        if let Err(error) = written {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(error);
+        }
+        std::fs::rename(&temporary, path)?;
+        if let Some(dir) = path.parent() {
+            // The rename is durable once the directory is.
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+
+    /// Opens the image at `path`, which must be the one of `fingerprint`; gives its catalog,
+    /// whose definitions are read from the image.
+    pub fn open(path: &Path, fingerprint: &str) -> Result<(Catalog, Arc<Self>), ImageError> {
+        let io_error = |source| ImageError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let invalid = |reason: String| ImageError::Invalid {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let file = File::open(path).map_err(io_error)?;
+        let file_len = file.metadata().map_err(io_error)?.len();
+        if file_len < HEADER_LEN {
+            return Err(invalid("shorter than its header".into()));
+        }
+        let mut header = [0u8; HEADER_LEN as usize];
+        file.read_exact_at(&mut header, 0).map_err(io_error)?;
+        if &header[..16] != MAGIC {
+            return Err(invalid("not an image file".into()));
+        }
+        let format = u32::from_le_bytes(header[16..20].try_into().expect("4 bytes"));
+        if format != FORMAT {
+            return Err(invalid(format!(
+                "format {format}, this build reads {FORMAT}"
+            )));
+        }
+        let head_offset = u64::from_le_bytes(header[24..32].try_into().expect("8 bytes"));
+        let head_len = u64::from_le_bytes(header[32..40].try_into().expect("8 bytes"));
+        let head_blob = Blob {
+            offset: head_offset,
+            len: head_len,
+        };
+        check_bounds(head_blob, file_len).map_err(invalid)?;
+        let head_bytes = read(&file, head_blob).map_err(io_error)?;
+        if Sha256::digest(&head_bytes).as_slice() != &header[40..72] {
+            return Err(invalid("its head does not match its checksum".into()));
+        }
+        let head: Head = serde_json::from_slice(&head_bytes)
+            .map_err(|error| invalid(format!("its head does not parse: {error}")))?;
+        drop(head_bytes);
+        if head.fingerprint != fingerprint {
+            return Err(invalid("it was compiled from another catalog".into()));
+        }
+
+        let file = Arc::new(file);
+        let body = |head: &BodyHead| -> Result<StoredBody, String> {
+            check_bounds(head.identity, file_len)?;
+            check_bounds(head.gzip, file_len)?;
+            Ok(StoredBody {
+                file: Arc::clone(&file),
+                identity: head.identity,
+                gzip: head.gzip,
+                etags: etag_headers(&head.etag),
+                content_type: if head.schema { SCHEMA_JSON } else { JSON },
+            })
+        };
+        let index = body(&head.index).map_err(invalid)?;
+        check_bounds(head.files, file_len).map_err(invalid)?;
+        let mut answers = Vec::with_capacity(head.types.len());
+        let mut definitions = Vec::new();
+        let mut types = Vec::with_capacity(head.types.len());
+        for type_head in head.types {
+            let mut versions = Vec::with_capacity(type_head.versions.len());
+            let mut version_answers = Vec::with_capacity(type_head.versions.len());
+            let mut schemas = Vec::with_capacity(type_head.versions.len());
+            for version in type_head.versions {
+                check_bounds(version.definition, file_len).map_err(invalid)?;
+                let slot = u32::try_from(definitions.len())
+                    .map_err(|_| invalid("too many versions".into()))?;
+                definitions.push((version.definition, version.definition_digest));
+                version_answers.push(body(&version.answer).map_err(invalid)?);
+                schemas.push(
+                    version
+                        .schema
+                        .as_ref()
+                        .map(&body)
+                        .transpose()
+                        .map_err(invalid)?,
+                );
+                versions.push(version.entry.stored_at(slot));
+            }
+            if versions.is_empty() {
+                return Err(invalid(format!("type {} has no versions", type_head.id)));
+            }
+            answers.push(StoredTypeAnswers {
+                versions: version_answers,
+                schemas,
+                version_list: body(&type_head.version_list).map_err(invalid)?,
+            });
+            types.push(StoredType {
+                id: type_head.id,
+                versions,
+                summary: type_head.summary,
+                uses: type_head.uses,
+            });
+        }
+        let image = Arc::new(Self {
+            file,
+            path: path.to_path_buf(),
+            index,
+            files: head.files,
+            types: answers,
+            definitions,
+            cache: (0..CACHED_DEFINITIONS).map(|_| Mutex::new(None)).collect(),
+        });
+        let catalog = Catalog::stored(
+            head.meta,
+            head.definition_schema,
+            types,
+            Arc::clone(&image) as Arc<dyn DefinitionStore>,
+        );
+        Ok((catalog, image))
+    }
+
+    fn read_definition(&self, slot: u32) -> Result<Published, StoreReadError> {
+        let (blob, digest) = self
+            .definitions
+            .get(slot as usize)
+            .ok_or_else(|| StoreReadError(format!("no definition at slot {slot}")))?;
+        let bytes = read(&self.file, *blob).map_err(|error| StoreReadError(error.to_string()))?;
+        if hex(&Sha256::digest(&bytes)) != *digest {
+            return Err(StoreReadError(format!(
+                "the definition at slot {slot} of {} does not match its checksum",
+                self.path.display()
+            )));
+        }
+        let stored: StoredPublished = serde_json::from_slice(&bytes).map_err(|error| {
+            StoreReadError(format!("a stored definition does not parse: {error}"))
+        })?;
+        let config_schema = stored.schema.map(|mut parts| {
+            // An inline schema is the definition's own document: share it, as a load does.
+            if let Some(crate::catalog::definition::SchemaSource::Inline(inline)) = stored
+                .definition
+                .config
+                .as_ref()
+                .and_then(|c| c.schema.as_ref())
+            {
+                if **inline == *parts.document {
+                    parts.document = Arc::clone(inline);
+                }
+            }
+            ConfigSchema::from_parts(parts)
+        });
+        let id = stored
+            .path
+            .rsplit_once('/')
+            .and_then(|(folder, _)| TypeId::parse(folder).ok())
+            .ok_or_else(|| {
+                StoreReadError(format!("`{}` is not a version file path", stored.path))
+            })?;
+        Ok(Published {
+            id,
+            path: stored.path,
+            definition: stored.definition,
+            config_schema,
+            icon_svg: stored.icon_svg,
+        })
+    }
+}
+
+impl DefinitionStore for Image {
+    fn definition(&self, slot: u32) -> Result<Arc<Published>, StoreReadError> {
+        let cell = &self.cache[slot as usize % self.cache.len()];
+        if let Some((cached, published)) = &*cell.lock().unwrap_or_else(|p| p.into_inner()) {
+            if *cached == slot {
+                return Ok(Arc::clone(published));
+            }
+        }
+        let published = Arc::new(self.read_definition(slot)?);
+        *cell.lock().unwrap_or_else(|p| p.into_inner()) = Some((slot, Arc::clone(&published)));
+        Ok(published)
+    }
+
+    fn files(&self) -> Result<CatalogFiles, StoreReadError> {
+        let bytes =
+            read(&self.file, self.files).map_err(|error| StoreReadError(error.to_string()))?;
+        decode_files(&bytes)
+            .ok_or_else(|| StoreReadError("the stored catalog files do not decode".into()))
+    }
+}
+
+fn check_bounds(blob: Blob, file_len: u64) -> Result<(), String> {
+    match blob.offset.checked_add(blob.len) {
+        Some(end) if blob.offset >= HEADER_LEN && end <= file_len => Ok(()),
+        _ => Err(format!(
+            "a blob at {} of {} bytes lies outside the file",
+            blob.offset, blob.len
+        )),
+    }
+}
+
+fn read(file: &File, blob: Blob) -> io::Result<Vec<u8>> {
+    let len = usize::try_from(blob.len).map_err(io::Error::other)?;
+    let mut bytes = vec![0; len];
+    file.read_exact_at(&mut bytes, blob.offset)?;
+    Ok(bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Appends blobs to the image file being written.
+struct Writer {
+    out: BufWriter<File>,
+    offset: u64,
+}
+
+impl Writer {
+    fn blob(&mut self, bytes: &[u8]) -> io::Result<Blob> {
+        self.out.write_all(bytes)?;
+        let blob = Blob {
+            offset: self.offset,
+            len: bytes.len() as u64,
+        };
+        self.offset += blob.len;
+        Ok(blob)
+    }
+
+    /// An answer: its bytes, their gzip variant and their ETag.
+    fn body(&mut self, bytes: &[u8], schema: bool) -> io::Result<BodyHead> {
+        let identity = self.blob(bytes)?;
+        let gzip = self.blob(&gzip(bytes, Compression::default()))?;
+        Ok(BodyHead {
+            identity,
+            gzip,
+            etag: strong_etag(bytes),
+            schema,
+        })
+    }
+}
+
+fn write_to(catalog: &Catalog, fingerprint: &str, path: &Path) -> io::Result<()> {
+    let failed = |error: StoreReadError| io::Error::other(error.to_string());
+    let file = File::create(path)?;
+    let mut writer = Writer {
+        out: BufWriter::with_capacity(1 << 20, file),
+        offset: 0,
+    };
+    writer.out.write_all(&[0; HEADER_LEN as usize])?;
+    writer.offset = HEADER_LEN;
+
+    let mut types = Vec::with_capacity(catalog.len());
+    for entry in catalog.types() {
+        let mut versions = Vec::with_capacity(entry.versions.len());
+        for version in &entry.versions {
+            let published = catalog.published(version).map_err(failed)?;
+            let stored = StoredPublished {
+                path: published.path.clone(),
+                definition: published.definition.clone(),
+                schema: published.config_schema.as_ref().map(ConfigSchema::parts),
+                icon_svg: published.icon_svg.clone(),
+            };
+            let stored = serde_json::to_vec(&stored).map_err(io::Error::other)?;
+            let definition = writer.blob(&stored)?;
+            let answer = serde_json::to_vec_pretty(&version_document(&published))
+                .map_err(io::Error::other)?;
+            versions.push(VersionHead {
+                entry: version.clone(),
+                definition,
+                definition_digest: hex(&Sha256::digest(&stored)),
+                answer: writer.body(&answer, false)?,
+                schema: schema_bytes(&published)
+                    .map(|bytes| writer.body(&bytes, true))
+                    .transpose()?,
+            });
+        }
+        let latest = catalog.published(entry.latest()).map_err(failed)?;
+        let version_list = version_list_document(catalog, entry).map_err(failed)?;
+        let version_list = serde_json::to_vec_pretty(&version_list).map_err(io::Error::other)?;
+        types.push(TypeHead {
+            id: entry.id.clone(),
+            summary: catalog.summary(entry).clone(),
+            uses: DeclaredUse::of(&latest.definition),
+            version_list: writer.body(&version_list, false)?,
+            versions,
+        });
+    }
+    let index = serde_json::to_vec_pretty(&index_document(catalog)).map_err(io::Error::other)?;
+    let index = writer.body(&index, false)?;
+    let files = catalog.files().map_err(failed)?;
+    let files = writer.blob(&encode_files(&files))?;
+    let head = Head {
+        fingerprint: fingerprint.to_string(),
+        meta: catalog.meta.clone(),
+        definition_schema: Arc::clone(&catalog.definition_schema),
+        index,
+        files,
+        types,
+    };
+    let head = serde_json::to_vec(&head).map_err(io::Error::other)?;
+    let head_blob = writer.blob(&head)?;
+
+    let mut file = writer
+        .out
+        .into_inner()
+        .map_err(|error| error.into_error())?;
+    let mut header = Vec::with_capacity(HEADER_LEN as usize);
+    header.extend_from_slice(MAGIC);
+    header.extend_from_slice(&FORMAT.to_le_bytes());
+    header.extend_from_slice(&[0; 4]);
+    header.extend_from_slice(&head_blob.offset.to_le_bytes());
+    header.extend_from_slice(&head_blob.len.to_le_bytes());
+    header.extend_from_slice(&Sha256::digest(&head));
+    file.seek(SeekFrom::Start(0))?;
+    file.write_all(&header)?;
+    file.sync_all()
+}
+
+/// The catalog files, each as its path's length and path, then its length and bytes. A
+/// loaded catalog has no file it could not read.
+fn encode_files(files: &CatalogFiles) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (path, content) in files.iter() {
+        if let FileContent::Bytes(bytes) = content {
+            out.extend_from_slice(&(path.len() as u64).to_le_bytes());
+            out.extend_from_slice(path.as_bytes());
+            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            out.extend_from_slice(bytes);
+        }
+    }
+    out
+}
+
+fn decode_files(mut bytes: &[u8]) -> Option<CatalogFiles> {
+    fn take<'a>(bytes: &mut &'a [u8], len: usize) -> Option<&'a [u8]> {
+        if bytes.len() < len {
+            return None;
+        }
+        let (taken, rest) = bytes.split_at(len);
+        *bytes = rest;
+        Some(taken)
+    }
+    fn length(bytes: &mut &[u8]) -> Option<usize> {
+        let raw = take(bytes, 8)?;
+        usize::try_from(u64::from_le_bytes(raw.try_into().ok()?)).ok()
+    }
+    let mut files = CatalogFiles::default();
+    while !bytes.is_empty() {
+        let path_len = length(&mut bytes)?;
+        let path = std::str::from_utf8(take(&mut bytes, path_len)?)
+            .ok()?
+            .to_string();
+        let len = length(&mut bytes)?;
+        files.insert(path, take(&mut bytes, len)?.to_vec());
+    }
+    Some(files)
+}
+
+/// What an image is named after: the catalog's files (each path with the SHA-256 of its
+/// content, in path order) and the binary that compiles it, whose answers may differ from
+/// another build's.
+pub struct Fingerprint {
+    files: Vec<(String, [u8; 32])>,
+}
+
+impl Fingerprint {
+    pub fn of(files: &CatalogFiles) -> Self {
+        let mut fingerprint = Self { files: Vec::new() };
+        for (path, content) in files.iter() {
+            fingerprint.add(path, content);
+        }
+        fingerprint
+    }
+
+    /// Of the catalog in `dir`, read a file at a time: holding every file at once would take
+    /// as much memory as the image saves.
+    pub fn of_dir(dir: &Path) -> io::Result<Self> {
+        let mut fingerprint = Self { files: Vec::new() };
+        CatalogFiles::visit_dir(dir, &mut |path, content| fingerprint.add(path, &content))?;
+        Ok(fingerprint)
+    }
+
+    fn add(&mut self, path: &str, content: &FileContent) {
+        let mut hasher = Sha256::new();
+        match content {
+            FileContent::Bytes(bytes) => {
+                hasher.update(b"B");
+                hasher.update(bytes);
+            }
+            FileContent::TooLarge(len) => {
+                hasher.update(b"L");
+                hasher.update(len.to_le_bytes());
+            }
+            FileContent::Unreadable(reason) => {
+                hasher.update(b"U");
+                hasher.update(reason.as_bytes());
+            }
+        }
+        self.files
+            .push((path.to_string(), hasher.finalize().into()));
+    }
+
+    /// The hex digest.
+    pub fn finish(mut self) -> String {
+        self.files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut hasher = Sha256::new();
+        hasher.update(FORMAT.to_le_bytes());
+        hasher.update(build_identity().as_bytes());
+        for (path, digest) in &self.files {
+            hasher.update((path.len() as u64).to_le_bytes());
+            hasher.update(path.as_bytes());
+            hasher.update(digest);
+        }
+        hex(&hasher.finalize()[..16])
+    }
+}
+
+/// This build: the crate version and the executable's size and modification time, so that a
+/// rebuilt binary, which may answer differently, compiles its own images.
+fn build_identity() -> String {
+    let exe = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|meta| {
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{modified}", meta.len())
+        })
+        .unwrap_or_default();
+    format!("{}:{exe}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Removes every image in `dir` but `keep`, and temporary files of interrupted writes.
+pub fn remove_others(dir: &Path, keep: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path != keep && (name.ends_with(".image") || name.ends_with(".tmp")) {
+            if let Err(error) = std::fs::remove_file(&path) {
+                tracing::warn!(path = %path.display(), %error, "cannot remove an old catalog image");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+    use crate::catalog::Role;
+    use crate::http::state::TypeAnswers;
+
+    fn loaded() -> Catalog {
+        Catalog::load(CatalogFiles::embedded())
+            .expect("the shipped catalog loads")
+            .0
+    }
+
+    fn compile(catalog: &Catalog, dir: &Path) -> (PathBuf, String) {
+        let fingerprint = Fingerprint::of(&catalog.files().unwrap()).finish();
+        let path = Image::path_in(dir, &fingerprint);
+        Image::write(catalog, &fingerprint, &path).expect("the image is written");
+        (path, fingerprint)
+    }
+
+    fn gunzip(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    fn assert_same_body(stored: &StoredBody, expected: &[u8], what: &str) {
+        let identity = stored.bytes().unwrap();
+        assert_eq!(identity, expected, "{what}");
+        assert_eq!(
+            gunzip(&read(&stored.file, stored.gzip).unwrap()),
+            expected,
+            "{what}"
+        );
+        assert_eq!(
+            stored.etags.0,
+            header_value_of(&strong_etag(expected)),
+            "{what}"
+        );
+    }
+
+    fn header_value_of(text: &str) -> HeaderValue {
+        HeaderValue::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn an_image_answers_exactly_as_the_loaded_catalog() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = loaded();
+        let (path, fingerprint) = compile(&catalog, dir.path());
+        let (stored, image) = Image::open(&path, &fingerprint).expect("the image opens");
+        assert!(stored.is_stored());
+        assert_eq!(stored.len(), catalog.len());
+
+        let index = serde_json::to_vec_pretty(&index_document(&catalog)).unwrap();
+        assert_same_body(image.index(), &index, "index");
+        assert_eq!(
+            serde_json::to_value(stored.summaries()).unwrap(),
+            serde_json::to_value(catalog.summaries()).unwrap()
+        );
+        assert_eq!(*stored.files().unwrap(), *catalog.files().unwrap());
+
+        for (entry, stored_entry) in catalog.types().zip(stored.types()) {
+            assert_eq!(entry.id, stored_entry.id);
+            let answers = TypeAnswers::render(&catalog, entry).unwrap();
+            assert_same_body(
+                image.versions(stored_entry.position).unwrap(),
+                &answers.version_list.bytes,
+                "version list",
+            );
+            for (index, version) in entry.versions.iter().enumerate() {
+                let what = format!("{} {}", entry.id, version.version);
+                let stored_version = &stored_entry.versions[index];
+                assert_eq!(stored_version.version, version.version, "{what}");
+                assert_eq!(stored_version.conditions, version.conditions, "{what}");
+                assert_same_body(
+                    image.definition(stored_entry.position, index).unwrap(),
+                    &answers.versions[&version.version].bytes,
+                    &what,
+                );
+                let schema = image.schema(stored_entry.position, index).unwrap();
+                match (schema, answers.schemas.get(&version.version)) {
+                    (Some(stored_schema), Some(body)) => {
+                        assert_same_body(stored_schema, &body.bytes, &what)
+                    }
+                    (None, None) => {}
+                    _ => panic!("{what}: the schema answers differ"),
+                }
+
+                let original = catalog.published(version).unwrap();
+                let read_back = stored.published(stored_version).unwrap();
+                assert_eq!(read_back.path, original.path, "{what}");
+                assert_eq!(read_back.icon_svg, original.icon_svg, "{what}");
+                assert_eq!(
+                    version_document(&read_back),
+                    version_document(&original),
+                    "{what}"
+                );
+                // The read-back schema compiles and judges the examples as the original does.
+                if let (Some(schema), Some(config)) =
+                    (&read_back.config_schema, &original.definition.config)
+                {
+                    for example in &config.examples {
+                        assert!(schema.is_valid(example), "{what}");
+                    }
+                    assert_eq!(
+                        schema.document,
+                        original.config_schema.as_ref().unwrap().document
+                    );
+                }
+            }
+        }
+        for media_type in catalog.media_types() {
+            let roles = |c: &Catalog| -> Vec<(String, Role, bool)> {
+                c.uses_of(media_type)
+                    .iter()
+                    .map(|u| (u.id.to_string(), u.role, u.identifying))
+                    .collect()
+            };
+            assert_eq!(roles(&stored), roles(&catalog), "{media_type}");
+        }
+    }
+
+    #[test]
+    fn a_directory_and_its_files_have_one_fingerprint() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = CatalogFiles::embedded();
+        files.write_to(dir.path()).unwrap();
+        // Paths that sort differently as strings and as a walk of folders.
+        std::fs::create_dir_all(dir.path().join("a-b")).unwrap();
+        std::fs::write(dir.path().join("a-b/x"), "1").unwrap();
+        std::fs::create_dir_all(dir.path().join("a")).unwrap();
+        std::fs::write(dir.path().join("a/x"), "2").unwrap();
+        let read = CatalogFiles::read_dir(dir.path()).unwrap();
+        let walked = Fingerprint::of_dir(dir.path()).unwrap().finish();
+        assert_eq!(walked, Fingerprint::of(&read).finish());
+
+        std::fs::write(dir.path().join("a/x"), "3").unwrap();
+        assert_ne!(Fingerprint::of_dir(dir.path()).unwrap().finish(), walked);
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_image_is_refused_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = loaded();
+        let (path, fingerprint) = compile(&catalog, dir.path());
+        let good = std::fs::read(&path).unwrap();
+
+        let refused = |bytes: &[u8], fingerprint: &str| {
+            std::fs::write(&path, bytes).unwrap();
+            Image::open(&path, fingerprint).err().map(|e| e.to_string())
+        };
+        assert!(
+            refused(&good, "another")
+                .unwrap()
+                .contains("another catalog")
+        );
+        assert!(refused(&good[..good.len() - 10], &fingerprint).is_some());
+        assert!(refused(&good[..40], &fingerprint).is_some());
+        assert!(refused(b"", &fingerprint).is_some());
+        let mut flipped = good.clone();
+        let last = flipped.len() - 20;
+        flipped[last] ^= 1;
+        assert!(
+            refused(&flipped, &fingerprint)
+                .unwrap()
+                .contains("checksum")
+        );
+
+        // A damaged definition is found when it is read back: an error, not a wrong answer.
+        std::fs::write(&path, &good).unwrap();
+        let (stored, image) = Image::open(&path, &fingerprint).unwrap();
+        let (blob, _) = image.definitions[0];
+        let mut damaged = good.clone();
+        damaged[(blob.offset + blob.len / 2) as usize] ^= 1;
+        std::fs::write(&path, &damaged).unwrap();
+        let first = &stored.types().next().unwrap().versions[0];
+        let error = stored.published(first).unwrap_err();
+        assert!(error.to_string().contains("checksum"), "{error}");
+    }
+
+    #[test]
+    fn definitions_read_back_are_kept_in_a_bounded_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = loaded();
+        let (path, fingerprint) = compile(&catalog, dir.path());
+        let (stored, _image) = Image::open(&path, &fingerprint).unwrap();
+        let entry = stored.types().next().unwrap();
+        let first = stored.published(&entry.versions[0]).unwrap();
+        let again = stored.published(&entry.versions[0]).unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "a second read is served from the cache"
+        );
+        assert_eq!(_image.cache.len(), CACHED_DEFINITIONS);
+    }
+
+    #[test]
+    fn only_the_current_image_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = compile(&loaded(), dir.path());
+        std::fs::write(dir.path().join("old.image"), "x").unwrap();
+        std::fs::write(dir.path().join("x.image.7.tmp"), "x").unwrap();
+        std::fs::write(dir.path().join("unrelated"), "x").unwrap();
+        remove_others(dir.path(), &path);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let kept = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(left, vec![kept, "unrelated".to_string()]);
+    }
+}
