@@ -8,6 +8,7 @@ mod errors;
 mod faults;
 mod helpers;
 mod hostile;
+mod images;
 mod meta;
 mod openapi;
 mod reload;
