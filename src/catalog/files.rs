@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 
@@ -38,15 +38,15 @@ impl CatalogFiles {
     /// with single files are kept for the checker to report.
     pub fn read_dir(root: &Path) -> io::Result<Self> {
         let mut files = Self::default();
-        Self::visit_dir(root, &mut |path, content| {
-            files.files.insert(path.to_string(), content);
-        })?;
+        for (path, listed) in Self::list_dir(root)? {
+            files.files.insert(path, listed.content());
+        }
         Ok(files)
     }
 
-    /// Walks the files below `root` as [`read_dir`](Self::read_dir) reads them, handing each
-    /// to `visit` in turn instead of keeping them all.
-    pub fn visit_dir(root: &Path, visit: &mut dyn FnMut(&str, FileContent)) -> io::Result<()> {
+    /// The files below `root` that [`read_dir`](Self::read_dir) reads, with their relative
+    /// paths, not read yet: for callers that read them a few at a time.
+    pub fn list_dir(root: &Path) -> io::Result<Vec<(String, Listed)>> {
         let metadata = std::fs::metadata(root)?;
         if !metadata.is_dir() {
             return Err(io::Error::new(
@@ -54,7 +54,9 @@ impl CatalogFiles {
                 format!("{} is not a directory", root.display()),
             ));
         }
-        walk(root, "", visit)
+        let mut found = Vec::new();
+        walk(root, "", &mut found)?;
+        Ok(found)
     }
 
     pub fn insert(&mut self, path: impl Into<String>, bytes: Vec<u8>) {
@@ -111,7 +113,27 @@ fn add_embedded(dir: &Dir<'static>, files: &mut CatalogFiles) {
     }
 }
 
-fn walk(dir: &Path, prefix: &str, visit: &mut dyn FnMut(&str, FileContent)) -> io::Result<()> {
+/// A file found below the root: its content, or where to read it.
+pub enum Listed {
+    Read(PathBuf),
+    Known(FileContent),
+}
+
+impl Listed {
+    /// The content, read now if it is not known yet.
+    pub fn content(self) -> FileContent {
+        match self {
+            Self::Known(content) => content,
+            Self::Read(path) => match std::fs::read(path) {
+                Ok(bytes) => FileContent::Bytes(bytes),
+                Err(error) => FileContent::Unreadable(error.to_string()),
+            },
+        }
+    }
+}
+
+/// Every file below `dir`, in walk order, without reading them.
+fn walk(dir: &Path, prefix: &str, found: &mut Vec<(String, Listed)>) -> io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|entry| entry.file_name());
     for entry in entries {
@@ -122,17 +144,16 @@ fn walk(dir: &Path, prefix: &str, visit: &mut dyn FnMut(&str, FileContent)) -> i
         let relative = format!("{prefix}{name}");
         let file_type = entry.file_type()?;
         if file_type.is_dir() {
-            walk(&entry.path(), &format!("{relative}/"), visit)?;
+            walk(&entry.path(), &format!("{relative}/"), found)?;
         } else if file_type.is_file() {
-            let content = match entry.metadata() {
-                Ok(meta) if meta.len() > MAX_FILE_BYTES as u64 => FileContent::TooLarge(meta.len()),
-                Ok(_) => match std::fs::read(entry.path()) {
-                    Ok(bytes) => FileContent::Bytes(bytes),
-                    Err(error) => FileContent::Unreadable(error.to_string()),
-                },
-                Err(error) => FileContent::Unreadable(error.to_string()),
+            let listed = match entry.metadata() {
+                Ok(meta) if meta.len() > MAX_FILE_BYTES as u64 => {
+                    Listed::Known(FileContent::TooLarge(meta.len()))
+                }
+                Ok(_) => Listed::Read(entry.path()),
+                Err(error) => Listed::Known(FileContent::Unreadable(error.to_string())),
             };
-            visit(&relative, content);
+            found.push((relative, listed));
         } else {
             // Symlinks could point outside the catalog; they are reported, never followed.
             // Other special files (FIFOs, sockets, devices) are never opened.
@@ -141,7 +162,10 @@ fn walk(dir: &Path, prefix: &str, visit: &mut dyn FnMut(&str, FileContent)) -> i
             } else {
                 "not a regular file"
             };
-            visit(&relative, FileContent::Unreadable(reason.into()));
+            found.push((
+                relative,
+                Listed::Known(FileContent::Unreadable(reason.into())),
+            ));
         }
     }
     Ok(())

@@ -125,19 +125,13 @@ impl Body {
 
     /// The answer to `request`: 304 when its `If-None-Match` matches, gzip when accepted.
     pub fn respond(&self, request: &HttpRequest, policy: CachePolicy) -> HttpResponse {
-        respond_with(
-            request,
-            policy,
-            self.content_type,
-            self.etag_headers(),
-            |gzip| {
-                Ok(if gzip {
-                    self.gzip().cloned().unwrap_or_else(|| self.bytes.clone())
-                } else {
-                    self.bytes.clone()
-                })
-            },
-        )
+        respond_with(request, policy, self.content_type, self.etags(), |gzip| {
+            Ok(if gzip {
+                self.gzip().cloned().unwrap_or_else(|| self.bytes.clone())
+            } else {
+                self.bytes.clone()
+            })
+        })
     }
 }
 
@@ -153,24 +147,19 @@ pub fn respond_with(
     request: &HttpRequest,
     policy: CachePolicy,
     content_type: &'static str,
-    (identity_header, gzip_header): &(HeaderValue, HeaderValue),
+    (identity_etag, gzip_etag): (&str, &str),
     read: impl FnOnce(bool) -> std::io::Result<Bytes>,
 ) -> HttpResponse {
     let gzip = accepts_gzip(request);
-    let etag = if gzip { gzip_header } else { identity_header };
-    // Hex digits and quotes only: always visible ASCII.
-    let etags = [
-        identity_header.to_str().unwrap_or_default(),
-        gzip_header.to_str().unwrap_or_default(),
-    ];
-    let not_modified = if_none_match(request, &etags);
+    let etag = header_value(if gzip { gzip_etag } else { identity_etag });
+    let not_modified = if_none_match(request, &[identity_etag, gzip_etag]);
     let mut response = if not_modified {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     response
-        .insert_header((header::ETAG, etag.clone()))
+        .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, policy.header()))
         .insert_header((header::VARY, "Accept, Accept-Encoding"));
     if not_modified {
@@ -198,7 +187,7 @@ pub fn strong_etag(bytes: &[u8]) -> String {
     format!("\"{hex}\"")
 }
 
-fn gzip_etag(etag: &str) -> String {
+pub fn gzip_etag(etag: &str) -> String {
     format!("{}-gz\"", etag.trim_end_matches('"'))
 }
 

@@ -64,6 +64,7 @@ pub enum LoadError {
 /// check of the files. Without, or when the image cannot be written (a full or read-only
 /// disk), the loaded catalog is served from memory. Blocking.
 pub fn load(source: &CatalogSource, images: Option<&Path>) -> Result<Snapshot, LoadError> {
+    let started = std::time::Instant::now();
     // A directory is fingerprinted a file at a time, so that opening an existing image never
     // holds the whole catalog in memory; other sources are read whole anyway.
     let (fingerprint, files) = match source {
@@ -81,8 +82,13 @@ pub fn load(source: &CatalogSource, images: Option<&Path>) -> Result<Snapshot, L
         if path.exists() {
             match Image::open(&path, &fingerprint) {
                 Ok((catalog, image)) => {
+                    tracing::info!(
+                        path = %path.display(),
+                        millis = started.elapsed().as_millis() as u64,
+                        "catalog image opened"
+                    );
                     image::remove_others(dir, &path);
-                    return Ok(Snapshot::from_image(catalog, image));
+                    return Ok(Snapshot::from_image(catalog, image).with_fingerprint(fingerprint));
                 }
                 Err(error) => tracing::warn!(%error, "compiling the catalog image again"),
             }
@@ -114,9 +120,13 @@ pub fn load(source: &CatalogSource, images: Option<&Path>) -> Result<Snapshot, L
             .and_then(|()| Image::open(&path, &fingerprint).map_err(|error| error.to_string()));
         match compiled {
             Ok((stored, image)) => {
-                tracing::info!(path = %path.display(), "catalog image compiled");
+                tracing::info!(
+                    path = %path.display(),
+                    millis = started.elapsed().as_millis() as u64,
+                    "catalog loaded, checked and compiled into its image"
+                );
                 image::remove_others(dir, &path);
-                return Ok(Snapshot::from_image(stored, image));
+                return Ok(Snapshot::from_image(stored, image).with_fingerprint(fingerprint));
             }
             Err(error) => tracing::warn!(
                 %error,
@@ -124,7 +134,7 @@ pub fn load(source: &CatalogSource, images: Option<&Path>) -> Result<Snapshot, L
             ),
         }
     }
-    Ok(Snapshot::build(catalog))
+    Ok(Snapshot::build(catalog).with_fingerprint(fingerprint))
 }
 
 /// Loads `source` and swaps it in; returns whether it took effect. Blocking: call it from a
@@ -186,9 +196,20 @@ pub fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
 
 /// Polls `dir` and reloads when anything under it changes, until the state is dropped.
 pub fn watch(state: std::sync::Weak<AppState>, dir: PathBuf, interval: Duration) {
-    // Taken now, not on the thread: a change made before the thread first runs must count.
-    let mut last = fingerprint(&dir);
     std::thread::spawn(move || {
+        // Taken here, off the start-up path (statting a large catalog takes a while). A change
+        // made since the catalog was loaded still counts: the files' content fingerprint is
+        // compared with the one the serving snapshot was loaded from.
+        let mut last = fingerprint(&dir);
+        let loaded = state
+            .upgrade()
+            .and_then(|state| state.current().fingerprint.clone());
+        let now = Fingerprint::of_dir(&dir).ok().map(Fingerprint::finish);
+        if loaded.is_some() && now.is_some() && loaded != now {
+            if let Some(state) = state.upgrade() {
+                reload(&state, &CatalogSource::Directory(dir.clone()));
+            }
+        }
         let mut pause = interval;
         loop {
             std::thread::sleep(pause);

@@ -31,6 +31,8 @@ pub struct Snapshot {
     pub definition_schema: Body,
     answers: Answers,
     pub loaded_at: SystemTime,
+    /// The fingerprint of the files it was loaded from, where known.
+    pub fingerprint: Option<String>,
 }
 
 enum Answers {
@@ -129,6 +131,7 @@ impl Snapshot {
             definition_schema,
             answers: Answers::Computed { index, types },
             loaded_at: SystemTime::now(),
+            fingerprint: None,
         }
     }
 
@@ -139,7 +142,14 @@ impl Snapshot {
             catalog,
             answers: Answers::Stored(image),
             loaded_at: SystemTime::now(),
+            fingerprint: None,
         }
+    }
+
+    /// This snapshot, known to hold the files of `fingerprint`.
+    pub fn with_fingerprint(mut self, fingerprint: String) -> Self {
+        self.fingerprint = Some(fingerprint);
+        self
     }
 
     /// `/index.json`.
