@@ -9,6 +9,7 @@
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
+use actix_web::body::BoxBody;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
@@ -126,29 +127,30 @@ impl Body {
     /// The answer to `request`: 304 when its `If-None-Match` matches, gzip when accepted.
     pub fn respond(&self, request: &HttpRequest, policy: CachePolicy) -> HttpResponse {
         respond_with(request, policy, self.content_type, self.etags(), |gzip| {
-            Ok(if gzip {
+            let bytes = if gzip {
                 self.gzip().cloned().unwrap_or_else(|| self.bytes.clone())
             } else {
                 self.bytes.clone()
-            })
+            };
+            Ok(BoxBody::new(bytes))
         })
     }
 }
 
 /// The ETag headers of an answer's identity and gzip variants, from the identity's ETag.
-pub fn etag_headers(etag: &str) -> (HeaderValue, HeaderValue) {
+fn etag_headers(etag: &str) -> (HeaderValue, HeaderValue) {
     (header_value(etag), header_value(&gzip_etag(etag)))
 }
 
 /// The answer to `request` of a body with both variants: 304 when its `If-None-Match`
-/// matches either ETag, else the gzip variant when accepted. `read(gzip)` gives the bytes of
-/// the chosen variant, only when they are sent; a failure to read them is the server's.
+/// matches either ETag, else the gzip variant when accepted. `read(gzip)` gives the body of
+/// the chosen variant, only when it is sent; a failure to read it is the server's.
 pub fn respond_with(
     request: &HttpRequest,
     policy: CachePolicy,
     content_type: &'static str,
     (identity_etag, gzip_etag): (&str, &str),
-    read: impl FnOnce(bool) -> std::io::Result<Bytes>,
+    read: impl FnOnce(bool) -> std::io::Result<BoxBody>,
 ) -> HttpResponse {
     let gzip = accepts_gzip(request);
     let etag = header_value(if gzip { gzip_etag } else { identity_etag });

@@ -17,6 +17,10 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -133,7 +137,15 @@ impl StoredBody {
             (&identity, &gzip),
             |gzip| {
                 let blob = if gzip { self.gzip() } else { self.identity() };
-                read(&self.file, blob).map(Bytes::from)
+                if blob.1 <= CHUNK {
+                    return read(&self.file, blob).map(|bytes| BoxBody::new(Bytes::from(bytes)));
+                }
+                Ok(BoxBody::new(FileRange {
+                    file: Arc::clone(&self.file),
+                    offset: blob.0,
+                    remaining: blob.1,
+                    size: blob.1,
+                }))
             },
         )
     }
@@ -160,6 +172,45 @@ impl StoredBody {
             ));
         }
         Ok(bytes)
+    }
+}
+
+/// Larger answers (the index) are sent in chunks of this size, read as the connection takes
+/// them: a hundred clients fetching an 8 MB index do not hold a hundred copies of it.
+const CHUNK: u64 = 256 * 1024;
+
+/// A stretch of the image file as a response body.
+struct FileRange {
+    file: Arc<File>,
+    offset: u64,
+    remaining: u64,
+    size: u64,
+}
+
+impl MessageBody for FileRange {
+    type Error = io::Error;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.size)
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        if self.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let len = self.remaining.min(CHUNK);
+        // A read of the page cache, as nginx's are: short enough not to need a thread.
+        let chunk = read(&self.file, Blob(self.offset, len));
+        if chunk.is_ok() {
+            self.offset += len;
+            self.remaining -= len;
+        } else {
+            self.remaining = 0;
+        }
+        Poll::Ready(Some(chunk.map(Bytes::from)))
     }
 }
 
@@ -1050,6 +1101,27 @@ mod tests {
             "a second read is served from the cache"
         );
         assert_eq!(_image.cache.len(), CACHED_DEFINITIONS);
+    }
+
+    #[actix_web::test]
+    async fn large_answers_are_sent_in_chunks_read_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("blob");
+        let content: Vec<u8> = (0..(CHUNK as usize * 2 + 12_345))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let mut file_bytes = vec![7u8; HEADER_LEN as usize];
+        file_bytes.extend_from_slice(&content);
+        std::fs::write(&path, &file_bytes).unwrap();
+        let range = FileRange {
+            file: Arc::new(File::open(&path).unwrap()),
+            offset: HEADER_LEN,
+            remaining: content.len() as u64,
+            size: content.len() as u64,
+        };
+        assert_eq!(range.size(), BodySize::Sized(content.len() as u64));
+        let sent = actix_web::body::to_bytes(range).await.unwrap();
+        assert_eq!(sent.as_ref(), content.as_slice());
     }
 
     #[test]

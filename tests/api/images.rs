@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::helpers::{Served, TestApp, TestCatalog, client, wait_until_serving};
+use crate::helpers::{Served, TestApp, TestCatalog, WIDGET, client, wait_until_serving};
 
 fn images_in(data: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(data.join("catalog-images"))
@@ -137,4 +137,50 @@ async fn without_room_for_an_image_the_catalog_is_served_from_memory() {
 async fn the_service_answers_from_the_image() {
     let app = TestApp::spawn().await;
     assert!(app.state.current().catalog.is_stored());
+}
+
+#[actix_web::test]
+async fn a_large_index_is_sent_whole_with_its_length_plain_and_compressed() {
+    let catalog = TestCatalog::copy_of_shipped();
+    for n in 0..700 {
+        let definition = WIDGET
+            .replace("acme.widget", &format!("acme.widget{n}"))
+            .replace("name: Widget", &format!("name: Widget {n}"));
+        catalog.write(&format!("acme/widget-{n}/1.0.0.yaml"), &definition);
+    }
+    let app = TestApp::spawn_with(catalog).await;
+    assert!(app.state.current().catalog.is_stored());
+
+    let plain = app.get("/index.json").await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    let length: usize = plain.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let bytes = plain.bytes().await.unwrap();
+    assert!(
+        bytes.len() > 256 * 1024,
+        "{} bytes: large enough to be sent in chunks",
+        bytes.len()
+    );
+    assert_eq!(length, bytes.len());
+    let index: Value = serde_json::from_slice(&bytes).unwrap();
+    assert!(index["types"].as_array().unwrap().len() > 700);
+
+    let compressed = app
+        .request(reqwest::Method::GET, "/index.json")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "gzip");
+    let gzip = compressed.bytes().await.unwrap();
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(gzip.as_ref()),
+        &mut unpacked,
+    )
+    .unwrap();
+    assert_eq!(unpacked, bytes.as_ref());
 }
