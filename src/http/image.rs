@@ -45,8 +45,9 @@ const MAGIC: &[u8; 16] = b"typehouse-image\n";
 /// Magic, format, padding, head offset, head length, head SHA-256.
 const HEADER_LEN: u64 = 16 + 4 + 4 + 8 + 8 + 32;
 /// Definitions read back and kept, at most: each holds its compiled config schema once used,
-/// which can take a megabyte, so the cache is small and fixed.
-const CACHED_DEFINITIONS: usize = 256;
+/// some 30 times the schema's size and up to megabytes, so the cache is small and fixed. A
+/// registry asks about a few types over and over; those stay.
+const CACHED_DEFINITIONS: usize = 64;
 
 /// Where a blob is in the file: offset and length.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -176,8 +177,9 @@ impl StoredBody {
 }
 
 /// Larger answers (the index) are sent in chunks of this size, read as the connection takes
-/// them: a hundred clients fetching an 8 MB index do not hold a hundred copies of it.
-const CHUNK: u64 = 256 * 1024;
+/// them: a hundred clients fetching an 8 MB index do not hold a hundred copies of it, only a
+/// chunk or two each.
+const CHUNK: u64 = 64 * 1024;
 
 /// A stretch of the image file as a response body.
 struct FileRange {
@@ -627,13 +629,13 @@ fn unhex(text: &str) -> Option<[u8; 16]> {
     Some(out)
 }
 
-/// Appends blobs to the image file being written.
-struct Writer {
-    out: BufWriter<File>,
+/// Appends blobs to the image file being written, or to a buffer of one type's blobs.
+struct Writer<W> {
+    out: W,
     offset: u64,
 }
 
-impl Writer {
+impl<W: Write> Writer<W> {
     fn blob(&mut self, bytes: &[u8]) -> io::Result<Blob> {
         self.out.write_all(bytes)?;
         let blob = Blob(self.offset, bytes.len() as u64);
@@ -655,6 +657,82 @@ impl Writer {
     }
 }
 
+/// One type's blobs, rendered into a buffer of their own: its head's offsets count from the
+/// buffer's start until [`TypeHead::shift`] places them in the file.
+struct Rendered {
+    bytes: Vec<u8>,
+    head: TypeHead,
+}
+
+impl TypeHead {
+    fn shift(&mut self, base: u64) {
+        let body = |body: &mut BodyHead| body.0 += base;
+        body(&mut self.version_list);
+        for version in &mut self.versions {
+            body(&mut version.answer);
+            if let Some(schema) = &mut version.schema {
+                body(schema);
+            }
+            version.extras.0 += base;
+        }
+    }
+}
+
+fn render_type(catalog: &Catalog, entry: &crate::catalog::TypeEntry) -> io::Result<Rendered> {
+    let failed = |error: StoreReadError| io::Error::other(error.to_string());
+    let mut writer = Writer {
+        out: Vec::new(),
+        offset: 0,
+    };
+    let mut versions = Vec::with_capacity(entry.versions.len());
+    for version in &entry.versions {
+        let published = catalog.published(version).map_err(failed)?;
+        let extras = Extras {
+            path: published.path.clone(),
+            schema: published.config_schema.as_ref().map(|schema| {
+                let parts = schema.parts();
+                SchemaResolution {
+                    base_uri: parts.base_uri,
+                    known: parts.known,
+                }
+            }),
+            icon_svg: published.icon_svg.clone(),
+        };
+        let extras = serde_json::to_vec(&extras).map_err(io::Error::other)?;
+        let answer =
+            serde_json::to_vec_pretty(&version_document(&published)).map_err(io::Error::other)?;
+        versions.push(VersionHead {
+            entry: version.clone(),
+            answer: writer.body(&answer)?,
+            schema: schema_bytes(&published)
+                .map(|bytes| writer.body(&bytes))
+                .transpose()?,
+            extras: writer.blob(&extras)?,
+        });
+    }
+    let latest = catalog.published(entry.latest()).map_err(failed)?;
+    let version_list = version_list_document(catalog, entry).map_err(failed)?;
+    let version_list = serde_json::to_vec_pretty(&version_list).map_err(io::Error::other)?;
+    let head = TypeHead {
+        id: entry.id.clone(),
+        summary: catalog.summary(entry).clone(),
+        uses: DeclaredUse::of(&latest.definition)
+            .into_iter()
+            .map(|u| UseHead(u.media_type, u.role, u.identifying))
+            .collect(),
+        version_list: writer.body(&version_list)?,
+        versions,
+    };
+    Ok(Rendered {
+        bytes: writer.out,
+        head,
+    })
+}
+
+/// Types rendered at a time: enough to keep every core busy, few enough that their buffers
+/// stay small.
+const RENDER_BATCH: usize = 256;
+
 fn write_to(catalog: &Catalog, fingerprint: &str, path: &Path) -> io::Result<()> {
     let failed = |error: StoreReadError| io::Error::other(error.to_string());
     let file = File::create(path)?;
@@ -665,48 +743,34 @@ fn write_to(catalog: &Catalog, fingerprint: &str, path: &Path) -> io::Result<()>
     writer.out.write_all(&[0; HEADER_LEN as usize])?;
     writer.offset = HEADER_LEN;
 
+    // Rendering is mostly compressing: one thread per core, batch by batch, written in order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let entries: Vec<_> = catalog.types().collect();
     let mut types = Vec::with_capacity(catalog.len());
-    for entry in catalog.types() {
-        let mut versions = Vec::with_capacity(entry.versions.len());
-
-        for version in &entry.versions {
-            let published = catalog.published(version).map_err(failed)?;
-            let extras = Extras {
-                path: published.path.clone(),
-                schema: published.config_schema.as_ref().map(|schema| {
-                    let parts = schema.parts();
-                    SchemaResolution {
-                        base_uri: parts.base_uri,
-                        known: parts.known,
-                    }
-                }),
-                icon_svg: published.icon_svg.clone(),
-            };
-            let extras = serde_json::to_vec(&extras).map_err(io::Error::other)?;
-            let answer = serde_json::to_vec_pretty(&version_document(&published))
-                .map_err(io::Error::other)?;
-            versions.push(VersionHead {
-                entry: version.clone(),
-                answer: writer.body(&answer)?,
-                schema: schema_bytes(&published)
-                    .map(|bytes| writer.body(&bytes))
-                    .transpose()?,
-                extras: writer.blob(&extras)?,
-            });
-        }
-        let latest = catalog.published(entry.latest()).map_err(failed)?;
-        let version_list = version_list_document(catalog, entry).map_err(failed)?;
-        let version_list = serde_json::to_vec_pretty(&version_list).map_err(io::Error::other)?;
-        types.push(TypeHead {
-            id: entry.id.clone(),
-            summary: catalog.summary(entry).clone(),
-            uses: DeclaredUse::of(&latest.definition)
+    for batch in entries.chunks(RENDER_BATCH) {
+        let rendered: Vec<io::Result<Rendered>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .chunks(batch.len().div_ceil(threads))
+                .map(|run| {
+                    scope.spawn(move || {
+                        run.iter()
+                            .map(|entry| render_type(catalog, entry))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
                 .into_iter()
-                .map(|u| UseHead(u.media_type, u.role, u.identifying))
-                .collect(),
-            version_list: writer.body(&version_list)?,
-            versions,
+                .flat_map(|handle| handle.join().expect("rendering does not panic"))
+                .collect()
         });
+        for rendered in rendered {
+            let Rendered { bytes, mut head } = rendered?;
+            head.shift(writer.offset);
+            writer.out.write_all(&bytes)?;
+            writer.offset += bytes.len() as u64;
+            types.push(head);
+        }
     }
     let index = serde_json::to_vec_pretty(&index_document(catalog)).map_err(io::Error::other)?;
     let index = writer.body(&index)?;

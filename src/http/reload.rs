@@ -64,6 +64,10 @@ pub enum LoadError {
 /// check of the files. Without, or when the image cannot be written (a full or read-only
 /// disk), the loaded catalog is served from memory. Blocking.
 pub fn load(source: &CatalogSource, images: Option<&Path>) -> Result<Snapshot, LoadError> {
+    // One load at a time: a SIGHUP and the watcher may ask at once, and two compilations of
+    // one image would write the same files.
+    static LOADING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = LOADING.lock().unwrap_or_else(|p| p.into_inner());
     let started = std::time::Instant::now();
     // A directory is fingerprinted a file at a time, so that opening an existing image never
     // holds the whole catalog in memory; other sources are read whole anyway.
