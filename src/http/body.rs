@@ -21,6 +21,8 @@ pub const JSON: &str = "application/json";
 pub const SCHEMA_JSON: &str = "application/schema+json";
 pub const PROBLEM_JSON: &str = "application/problem+json";
 pub const HTML: &str = "text/html; charset=utf-8";
+/// Every kept answer varies by both: HTML or JSON, gzip or not.
+const VARY: &str = "Accept, Accept-Encoding";
 
 /// A response body serialized once, served many times.
 #[derive(Debug, Clone)]
@@ -53,11 +55,12 @@ pub enum CachePolicy {
 }
 
 impl CachePolicy {
-    fn header(self) -> &'static str {
-        match self {
+    /// Static, so that no request copies it into a header value of its own.
+    fn header(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
             Self::Latest => "public, max-age=60",
             Self::Immutable | Self::Asset => "public, max-age=31536000, immutable",
-        }
+        })
     }
 }
 
@@ -163,7 +166,7 @@ pub fn respond_with(
     response
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, policy.header()))
-        .insert_header((header::VARY, "Accept, Accept-Encoding"));
+        .insert_header((header::VARY, HeaderValue::from_static(VARY)));
     if not_modified {
         return response.finish();
     }
@@ -175,9 +178,10 @@ pub fn respond_with(
             ));
         }
     };
-    response.insert_header((header::CONTENT_TYPE, content_type));
+    // Static values: a &str would be checked and copied into a new header value per request.
+    response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)));
     if gzip {
-        response.insert_header((header::CONTENT_ENCODING, "gzip"));
+        response.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
     }
     response.body(bytes)
 }

@@ -7,22 +7,29 @@ pub mod pages;
 pub mod submissions;
 pub mod types;
 
+use std::borrow::Cow;
+
 use actix_web::HttpRequest;
 
 use super::problem::ApiError;
 
 /// Decodes a path tail that may hold a media type written as is or percent-encoded.
-pub fn decode_tail(request: &HttpRequest, prefix: &str) -> Result<String, ApiError> {
+pub fn decode_tail<'r>(request: &'r HttpRequest, prefix: &str) -> Result<Cow<'r, str>, ApiError> {
     let raw = request
         .uri()
         .path()
         .strip_prefix(prefix)
         .unwrap_or_default();
-    let decoded = percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .map_err(|_| {
-            ApiError::BadRequest("the path is not valid UTF-8 once percent-decoded".into())
-        })?;
+    // Most keys have no escapes: borrow them rather than check and copy them again.
+    let decoded = if raw.contains('%') {
+        percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .map_err(|_| {
+                ApiError::BadRequest("the path is not valid UTF-8 once percent-decoded".into())
+            })?
+    } else {
+        Cow::Borrowed(raw)
+    };
     if decoded.len() > 600 {
         return Err(ApiError::NotFound(
             "no such key: keys are at most 600 characters".into(),
@@ -33,7 +40,7 @@ pub fn decode_tail(request: &HttpRequest, prefix: &str) -> Result<String, ApiErr
             "the key contains control characters".into(),
         ));
     }
-    Ok(decoded.into_owned())
+    Ok(decoded)
 }
 
 /// Rejects bodies that say they are not JSON; a missing `Content-Type` is read as JSON.
