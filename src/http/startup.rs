@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -122,6 +123,8 @@ impl Application {
         }
         let data = web::Data::from(state.clone());
         let mut server = HttpServer::new(move || {
+            // One handle per worker, so that requests do not touch the shared reference count.
+            let state = Rc::new(data.clone());
             App::new()
                 .app_data(data.clone())
                 .app_data(submissions.clone())
@@ -129,11 +132,11 @@ impl Application {
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .wrap(ErrorHandlers::new().default_handler(as_problem))
                 .wrap(DefaultHeaders::new().add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")))
-                .wrap_fn(|request, service| {
-                    // Per request: a clock reading and the state handle; everything else is
-                    // derived from the answer, and only when it is needed.
+                .wrap_fn(move |request, service| {
+                    // Per request: a clock reading; everything else is derived from the answer,
+                    // and only when it is needed.
                     let started = Instant::now();
-                    let state = request.app_data::<web::Data<AppState>>().cloned();
+                    let state = Rc::clone(&state);
                     let response = actix_web::dev::Service::call(service, request);
                     async move {
                         let mut response = response.await?;
@@ -148,9 +151,7 @@ impl Application {
                         let method = response.request().method();
                         let status = response.status().as_u16();
                         let elapsed = started.elapsed();
-                        if let Some(state) = state {
-                            state.metrics.record(method, routes::route_of(path), status, elapsed);
-                        }
+                        state.metrics.record(method, routes::route_of(path), status, elapsed);
                         if tracing::enabled!(tracing::Level::INFO) {
                             let path: String = path.chars().take(200).collect();
                             tracing::info!(%method, %path, status, micros = elapsed.as_micros() as u64, "request");
