@@ -198,8 +198,18 @@ impl MediaType {
 /// The lookup form of any string a client sends: parameters dropped, trimmed, lowercase.
 /// It need not be a valid media type; lookups of invalid ones simply find nothing.
 pub fn normalize(value: &str) -> String {
-    let without_params = value.split(';').next().unwrap_or_default();
-    without_params.trim().to_ascii_lowercase()
+    normalize_borrowed(value).into_owned()
+}
+
+/// [`normalize`], borrowing `value` when it is already in lookup form, as nearly every key a
+/// client sends is: lookups then allocate nothing.
+pub fn normalize_borrowed(value: &str) -> std::borrow::Cow<'_, str> {
+    let without_params = value.split(';').next().unwrap_or_default().trim();
+    if without_params.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(without_params.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(without_params)
+    }
 }
 
 fn check_part(part: &'static str, text: &str, value: &str) -> Result<(), MediaTypeError> {
@@ -311,6 +321,22 @@ impl<'de> Deserialize<'de> for MediaType {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn lookup_keys_in_lookup_form_are_borrowed() {
+        use std::borrow::Cow;
+        let plain = "application/vnd.cncf.helm.config.v1+json";
+        assert!(matches!(normalize_borrowed(plain), Cow::Borrowed(k) if k == plain));
+        assert!(matches!(
+            normalize_borrowed(" application/json ; charset=utf-8"),
+            Cow::Borrowed("application/json")
+        ));
+        assert_eq!(
+            normalize_borrowed("Application/JSON; q=1"),
+            "application/json"
+        );
+        assert_eq!(normalize("Application/JSON; q=1"), "application/json");
+    }
 
     #[test]
     fn accepts_real_media_types() {

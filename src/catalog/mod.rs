@@ -428,7 +428,9 @@ impl Catalog {
     }
 
     pub fn get_str(&self, id: &str) -> Option<&TypeEntry> {
-        TypeId::parse(id).ok().and_then(|id| self.get(&id))
+        self.positions
+            .get(id)
+            .map(|&position| &self.types[position])
     }
 
     /// All types, ordered by id.
@@ -447,7 +449,7 @@ impl Catalog {
     /// Every use of a media type, compared case-insensitively and without parameters.
     pub fn uses_of(&self, media_type: &str) -> &[MediaTypeUse] {
         self.uses
-            .get(&media_type::normalize(media_type))
+            .get(media_type::normalize_borrowed(media_type).as_ref())
             .map_or(&[], Vec::as_slice)
     }
 
@@ -461,7 +463,7 @@ impl Catalog {
         let mut found: Vec<(&TypeEntry, Role)> = Vec::new();
         for usage in self.uses_of(media_type).iter().filter(|u| u.identifying) {
             let entry = &self.types[usage.position];
-            match found.iter_mut().find(|(e, _)| e.id == entry.id) {
+            match found.iter_mut().find(|(e, _)| e.position == entry.position) {
                 // An alias role never hides a canonical one for the same type.
                 Some(existing) if existing.1 == Role::Alias => existing.1 = usage.role,
                 Some(_) => {}

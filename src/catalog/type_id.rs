@@ -64,6 +64,14 @@ pub fn is_segment(segment: &str) -> bool {
         })
 }
 
+/// Ids hash and compare as their text, so maps keyed by id are searched with a plain `&str`
+/// (a lookup key that may not even be an id) without parsing it first.
+impl std::borrow::Borrow<str> for TypeId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for TypeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
