@@ -9,7 +9,9 @@
 //! - [`oci`]: the catalog as an OCI artifact: pack and unpack it, push it to and pull it from
 //!   a registry (`publish`, `pull`, `serve --from`). Uses `catalog` and the index document of
 //!   `http::state`, so that the published index is byte for byte the served one.
-//! - [`http`]: the actix-web service: routes, handlers, caching, problem documents.
+//! - [`http`]: the actix-web service: routes, handlers, caching, problem documents, and the
+//!   compiled catalog image it answers from (`http::image`). The catalog reaches stored
+//!   definitions through `catalog::DefinitionStore`, which the image implements.
 //! - [`pages`]: the HTML documentation (askama templates): one struct per page, filled with
 //!   computed values. Uses only `catalog`; `http` renders it for browsers, `site` to files.
 //! - [`site`]: the static export (`typehouse build`): the same pages and JSON as files.
