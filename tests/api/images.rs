@@ -40,9 +40,19 @@ async fn answers(served: &Served, http: &reqwest::Client) -> (Value, String, Val
     (index, etag, helm, validation)
 }
 
-fn stop(mut served: Served) {
+/// Starts the binary on `catalog` and `data`, takes its answers and stops it.
+async fn serve_once(
+    catalog: &Path,
+    data: &Path,
+    log: &Path,
+    http: &reqwest::Client,
+) -> (Value, String, Value, Value) {
+    let mut served = Served::start(catalog, data, log);
+    wait_until_serving(&served, http).await;
+    let seen = answers(&served, http).await;
     served.signal("TERM");
     served.child.wait().expect("the server exits");
+    seen
 }
 
 #[actix_web::test]
@@ -52,18 +62,13 @@ async fn a_restart_opens_the_image_and_answers_exactly_as_the_first_start() {
     let log = data.path().join("../image-test.log");
     let http = client();
 
-    let first = Served::start(catalog.path(), data.path(), &log);
-    wait_until_serving(&first, &http).await;
-    let before = answers(&first, &http).await;
-    stop(first);
+    let before = serve_once(catalog.path(), data.path(), &log, &http).await;
     let images = images_in(data.path());
     assert_eq!(images.len(), 1, "{images:?}");
     let compiled = std::fs::metadata(&images[0]).unwrap().modified().unwrap();
 
-    let again = Served::start(catalog.path(), data.path(), &log);
-    wait_until_serving(&again, &http).await;
-    assert_eq!(answers(&again, &http).await, before);
-    stop(again);
+    let again = serve_once(catalog.path(), data.path(), &log, &http).await;
+    assert_eq!(again, before);
     assert_eq!(
         images_in(data.path()),
         images,
@@ -79,16 +84,13 @@ async fn a_restart_opens_the_image_and_answers_exactly_as_the_first_start() {
             .unwrap()
             .replace("description:", "description: Changed."),
     );
-    let changed = Served::start(catalog.path(), data.path(), &log);
-    wait_until_serving(&changed, &http).await;
-    let (index, ..) = answers(&changed, &http).await;
+    let (index, ..) = serve_once(catalog.path(), data.path(), &log, &http).await;
     assert!(
         index["description"]
             .as_str()
             .unwrap()
             .starts_with("Changed.")
     );
-    stop(changed);
     let now = images_in(data.path());
     assert_eq!(now.len(), 1, "{now:?}");
     assert_ne!(now, images);
@@ -100,10 +102,7 @@ async fn a_damaged_image_is_compiled_again() {
     let data = TempDir::new().unwrap();
     let log = data.path().join("../damaged-image-test.log");
     let http = client();
-    let first = Served::start(catalog.path(), data.path(), &log);
-    wait_until_serving(&first, &http).await;
-    let before = answers(&first, &http).await;
-    stop(first);
+    let before = serve_once(catalog.path(), data.path(), &log, &http).await;
 
     let image = images_in(data.path()).remove(0);
     let mut bytes = std::fs::read(&image).unwrap();
@@ -111,10 +110,8 @@ async fn a_damaged_image_is_compiled_again() {
     bytes[middle] ^= 0xff;
     std::fs::write(&image, &bytes).unwrap();
 
-    let again = Served::start(catalog.path(), data.path(), &log);
-    wait_until_serving(&again, &http).await;
-    assert_eq!(answers(&again, &http).await, before);
-    stop(again);
+    let again = serve_once(catalog.path(), data.path(), &log, &http).await;
+    assert_eq!(again, before);
     assert_ne!(std::fs::read(&image).unwrap(), bytes, "written anew");
 }
 
