@@ -15,6 +15,22 @@ use crate::helpers::TestApp;
 
 const INSTALL: &str = "apt-get install -y chromium chromium-driver";
 
+/// Does chromedriver on `port` answer its `/status` as ready?
+fn driver_ready(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request = "GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.replace(' ', "").contains("\"ready\":true")
+}
+
 /// A chromedriver on a free port, stopped (with its browsers) when dropped.
 struct Driver {
     process: Child,
@@ -38,25 +54,42 @@ impl Driver {
                  with `{INSTALL}` (scripts/test does this on a fresh machine)"
             );
         }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let process = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|error| panic!("chromedriver does not start ({error}); {INSTALL}"));
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        // The port is free when chosen but may be taken before chromedriver binds it (by a
+        // test server of a concurrent test): then chromedriver exits, and another port is
+        // tried. Readiness is chromedriver's own `/status`, not just an open port, which could
+        // belong to someone else.
+        let mut attempts = 0;
+        let (process, url) = loop {
+            attempts += 1;
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|listener| listener.local_addr())
+                .expect("a free port")
+                .port();
+            let mut process = Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|error| panic!("chromedriver does not start ({error}); {INSTALL}"));
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let ready = loop {
+                if driver_ready(port) {
+                    break true;
+                }
+                if process.try_wait().is_ok_and(|status| status.is_some())
+                    || Instant::now() > deadline
+                {
+                    break false;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            };
+            if ready {
+                break (process, format!("http://127.0.0.1:{port}"));
+            }
+            let _ = process.kill();
+            let _ = process.wait();
+            assert!(attempts < 3, "chromedriver did not become ready on {port}");
+        };
         let profile = tempfile::TempDir::new().expect("a profile directory");
         Self {
             process,
@@ -102,13 +135,22 @@ impl Driver {
         }
         capabilities.insert("goog:chromeOptions".into(), options);
         capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
-        ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&self.url)
-            .await
-            .unwrap_or_else(|error| {
-                panic!("no browser session ({error}); is Chromium installed? {INSTALL}")
-            })
+        // A browser that fails to come up (a busy machine) gets two more tries.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&self.url)
+                .await
+            {
+                Ok(client) => return client,
+                Err(error) if attempt >= 3 => {
+                    panic!("no browser session ({error}); is Chromium installed? {INSTALL}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        }
     }
 
     /// Console messages since the last call: chromedriver's browser log.
