@@ -2,6 +2,7 @@
 //! running service, the exported site's links and bytes, and the pages in real Chromium.
 
 mod browser;
+mod docs;
 mod helpers;
 mod render;
 mod site;
