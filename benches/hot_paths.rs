@@ -14,7 +14,7 @@ use typehouse::catalog::classify::{Reference, classify};
 use typehouse::catalog::media_type::normalize;
 use typehouse::catalog::schema::ConfigSchema;
 use typehouse::catalog::{Catalog, CatalogFiles, MediaType, Resolution};
-use typehouse::http::state::Snapshot;
+use typehouse::service::Snapshot;
 
 const HELM_CONFIG: &str = "application/vnd.cncf.helm.config.v1+json";
 const HELM_SCHEMA: &str = include_str!("../types/cncf/helm-chart/chart-metadata.schema.json");

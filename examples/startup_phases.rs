@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use typehouse::catalog::{Catalog, CatalogFiles};
-use typehouse::http::image::{Fingerprint, Image};
-use typehouse::http::state::Snapshot;
+use typehouse::image::{Fingerprint, Image};
+use typehouse::service::Snapshot;
 
 /// The binary's allocator, so that the phases cost what they cost in `typehouse serve`.
 #[global_allocator]

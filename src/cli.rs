@@ -8,10 +8,10 @@ use clap::{Parser, Subcommand};
 use crate::catalog::check::{self, OutputFormat};
 use crate::catalog::classify::{self, Reference};
 use crate::catalog::{Catalog, CatalogFiles, Resolution};
-use crate::http::reload::CatalogSource;
 use crate::http::startup::StartError;
 use crate::http::{Application, ServeConfig};
 use crate::oci::{self, CatalogReference, Credentials, OciError, Remote};
+use crate::service::CatalogSource;
 
 /// Exit code for problems found (check) or an invalid document (validate).
 const EXIT_PROBLEMS: u8 = 1;
@@ -226,11 +226,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     let source = match (args.types, args.from) {
         (Some(dir), _) => CatalogSource::Directory(dir),
         (None, Some(reference)) => match remote(reference, &args.registry) {
-            Ok(remote) => CatalogSource::Oci {
-                reference: remote.reference,
-                plain_http: remote.plain_http,
-                auth: remote.credentials,
-            },
+            Ok(remote) => CatalogSource::Remote(std::sync::Arc::new(remote)),
             Err(code) => return code,
         },
         (None, None) => CatalogSource::Embedded,
@@ -596,7 +592,11 @@ fn run_submissions_export(data: &Path, out: &Path) -> ExitCode {
         Ok(store) => store,
         Err(error) => return usage_error(&error.to_string()),
     };
-    let approved = match store.list(Some(crate::submission::Status::Approved), 0, usize::MAX) {
+    let approved = match store.list(
+        Some(crate::submission::ReviewState::Approved),
+        0,
+        usize::MAX,
+    ) {
         Ok(page) => page.items,
         Err(error) => return usage_error(&error.to_string()),
     };

@@ -22,9 +22,12 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod documents;
 pub mod http;
+pub mod image;
 pub mod oci;
 pub mod pages;
+pub mod service;
 pub mod site;
 pub mod store;
 pub mod submission;

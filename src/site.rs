@@ -11,9 +11,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::classify::Reference;
-use crate::catalog::{Catalog, StoreReadError};
-use crate::http::body::Body;
-use crate::http::state::{TypeAnswers, definition_schema_body, index_document};
+use crate::catalog::{Catalog, DefinitionReadError};
+use crate::documents::{Document, TypeDocuments, definition_schema, index_document};
 use crate::pages::{self, Paths, assets};
 
 /// What a build wrote.
@@ -38,11 +37,11 @@ pub fn build(catalog: Catalog, out: &Path) -> Result<Built, BuildError> {
         built: Built { files: 0, pages: 0 },
     };
 
-    site.file("index.json", &Body::json(&index_document(catalog)).bytes)?;
     site.file(
-        "definition.schema.json",
-        &definition_schema_body(catalog).bytes,
+        "index.json",
+        &Document::json(&index_document(catalog)).bytes,
     )?;
+    site.file("definition.schema.json", &definition_schema(catalog).bytes)?;
     for asset in assets::all() {
         site.file(&format!("static/{}", asset.file_name), asset.bytes)?;
     }
@@ -59,11 +58,11 @@ pub fn build(catalog: Catalog, out: &Path) -> Result<Built, BuildError> {
 
     for entry in catalog.types() {
         let id = entry.id.as_str();
-        let unreadable = |error: StoreReadError| BuildError {
+        let unreadable = |error: DefinitionReadError| BuildError {
             path: out.join(format!("types/{id}")),
             source: io::Error::other(error),
         };
-        let answers = TypeAnswers::render(catalog, entry).map_err(unreadable)?;
+        let answers = TypeDocuments::render(catalog, entry).map_err(unreadable)?;
         let latest = catalog.published(entry.latest()).map_err(unreadable)?;
         let latest_version = latest.version();
         site.file(

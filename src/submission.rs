@@ -46,7 +46,7 @@ pub enum SubmissionError {
     Unrepresentable(String),
     /// The live catalog's files could not be read back: the service's fault.
     #[error(transparent)]
-    Catalog(#[from] crate::catalog::StoreReadError),
+    Catalog(#[from] crate::catalog::DefinitionReadError),
 }
 
 /// How the submitted text is written.
@@ -82,7 +82,7 @@ impl Format {
 /// Where a submission is in review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub enum ReviewState {
     /// Passed every check; waits for a reviewer.
     Pending,
     /// Failed a check; kept with its diagnostics, never approved.
@@ -91,12 +91,12 @@ pub enum Status {
     Rejected,
 }
 
-impl Status {
-    pub const ALL: [Status; 4] = [
-        Status::Pending,
-        Status::Invalid,
-        Status::Approved,
-        Status::Rejected,
+impl ReviewState {
+    pub const ALL: [ReviewState; 4] = [
+        ReviewState::Pending,
+        ReviewState::Invalid,
+        ReviewState::Approved,
+        ReviewState::Rejected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,7 +109,7 @@ impl Status {
     }
 }
 
-impl fmt::Display for Status {
+impl fmt::Display for ReviewState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -119,7 +119,7 @@ impl fmt::Display for Status {
 #[error("unknown status `{0}`: use pending, invalid, approved or rejected")]
 pub struct UnknownStatus(String);
 
-impl FromStr for Status {
+impl FromStr for ReviewState {
     type Err = UnknownStatus;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -207,49 +207,18 @@ impl Timestamp {
 
     /// Parses exactly the form this type writes: `YYYY-MM-DDTHH:MM:SSZ`.
     pub fn parse(text: &str) -> Option<Self> {
-        let bytes = text.as_bytes();
-        if bytes.len() != 20
-            || bytes[4] != b'-'
-            || bytes[7] != b'-'
-            || bytes[10] != b'T'
-            || bytes[13] != b':'
-            || bytes[16] != b':'
-            || bytes[19] != b'Z'
-        {
-            return None;
-        }
-        let number = |range: std::ops::Range<usize>| -> Option<i64> {
-            let part = &text[range];
-            part.bytes()
-                .all(|b| b.is_ascii_digit())
-                .then(|| part.parse().ok())
-                .flatten()
-        };
-        let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
-        let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-        if !(1..=12).contains(&month) || hour > 23 || minute > 59 || second > 59 {
-            return None;
-        }
-        let days = days_from_civil(year, month, day);
-        if civil_from_days(days) != (year, month, day) {
-            return None; // 2026-02-30 and the like
-        }
-        Some(Self(days * 86_400 + hour * 3600 + minute * 60 + second))
+        let parsed: jiff::Timestamp = text.parse().ok()?;
+        // RFC 3339 has other spellings of the same moment (offsets, fractions, lowercase):
+        // only the one this type writes round-trips.
+        (parsed.to_string() == text).then(|| Self::from_unix_seconds(parsed.as_second()))
     }
 }
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let days = self.0.div_euclid(86_400);
-        let seconds = self.0.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-            seconds / 3600,
-            seconds / 60 % 60,
-            seconds % 60
-        )
+        // Always in range: every constructor clamps to the years 0000 to 9999.
+        let moment = jiff::Timestamp::from_second(self.0).map_err(|_| fmt::Error)?;
+        write!(f, "{moment}")
     }
 }
 
@@ -266,37 +235,6 @@ impl<'de> Deserialize<'de> for Timestamp {
             serde::de::Error::custom(format!("`{text}` is not an RFC 3339 UTC time"))
         })
     }
-}
-
-/// Days since 1970-01-01 -> (year, month, day) in the proleptic Gregorian calendar
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// The inverse of [`civil_from_days`].
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = year - i64::from(month <= 2);
-    let era = year.div_euclid(400);
-    let year_of_era = year.rem_euclid(400);
-    let shifted_month = (month + 9) % 12;
-    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -375,7 +313,7 @@ pub struct Evaluated {
     /// The definition's `version`, when it is a semver string.
     pub version: Option<Version>,
     /// [`Status::Pending`] or [`Status::Invalid`].
-    pub status: Status,
+    pub status: ReviewState,
     /// Where the file goes, relative to the catalog root (`cncf/helm-chart/1.1.0.yaml`); absent
     /// when the definition has no usable version.
     pub path: Option<String>,
@@ -422,7 +360,7 @@ pub struct Submission {
     pub type_id: TypeId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<Version>,
-    pub status: Status,
+    pub status: ReviewState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     pub diagnostics: Vec<StoredDiagnostic>,
@@ -443,7 +381,10 @@ pub enum ReviewError {
     #[error("the reason is longer than {max} characters")]
     ReasonTooLong { max: usize },
     #[error("submission {id} is {status}; only pending submissions can be reviewed")]
-    NotPending { id: SubmissionId, status: Status },
+    NotPending {
+        id: SubmissionId,
+        status: ReviewState,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -508,15 +449,15 @@ impl Submission {
     /// Records a review: only a pending submission changes, and the history says who, when
     /// and why.
     pub fn apply(&mut self, review: &Review) -> Result<(), ReviewError> {
-        if self.status != Status::Pending {
+        if self.status != ReviewState::Pending {
             return Err(ReviewError::NotPending {
                 id: self.id,
                 status: self.status,
             });
         }
         let (status, action) = match review.decision {
-            Decision::Approve => (Status::Approved, Action::Approved),
-            Decision::Reject => (Status::Rejected, Action::Rejected),
+            Decision::Approve => (ReviewState::Approved, Action::Approved),
+            Decision::Reject => (ReviewState::Rejected, Action::Rejected),
         };
         self.status = status;
         self.history.push(Event {
@@ -564,7 +505,7 @@ pub fn evaluate(
                 digest: digest(&type_id, text),
                 type_id,
                 version: None,
-                status: Status::Invalid,
+                status: ReviewState::Invalid,
                 path: None,
                 diagnostics: vec![StoredDiagnostic::from(&diagnostic)],
                 format,
@@ -587,9 +528,9 @@ pub fn evaluate(
     let base = catalog.files()?;
     let diagnostics = check_against(&type_id, &checked_path, &file, &document, &base);
     let status = if diagnostics.iter().any(StoredDiagnostic::is_error) {
-        Status::Invalid
+        ReviewState::Invalid
     } else {
-        Status::Pending
+        ReviewState::Pending
     };
     Ok(Evaluated {
         digest: digest(&type_id, &file),
@@ -896,7 +837,7 @@ pub fn export<'a>(
     let mut planned: Vec<(String, String)> = Vec::new();
     let mut conflicts = Vec::new();
     for submission in approved {
-        if submission.status != Status::Approved {
+        if submission.status != ReviewState::Approved {
             continue;
         }
         let (Some(path), Some(file)) = (&submission.path, render_file(submission)) else {
@@ -1008,7 +949,7 @@ owners:
     fn a_valid_new_type_is_pending_with_its_path() {
         let evaluated = yaml("acme/widget", WIDGET);
         assert_eq!(errors(&evaluated), Vec::<(&str, &str)>::new());
-        assert_eq!(evaluated.status, Status::Pending);
+        assert_eq!(evaluated.status, ReviewState::Pending);
         assert_eq!(evaluated.path.as_deref(), Some("acme/widget/1.0.0.yaml"));
         assert_eq!(evaluated.version, Some(Version::new(1, 0, 0)));
         assert!(evaluated.digest.starts_with("sha256:"));
@@ -1037,7 +978,7 @@ owners:
         let from_yaml = yaml("acme/widget", WIDGET);
         let json = serde_json::to_string(from_yaml.definition.as_ref().unwrap()).unwrap();
         let from_json = evaluate(catalog(), "acme/widget", json.as_bytes(), Format::Json).unwrap();
-        assert_eq!(from_json.status, Status::Pending);
+        assert_eq!(from_json.status, ReviewState::Pending);
         assert_eq!(from_json.digest, from_yaml.digest);
         assert_eq!(from_json.format, Format::Json);
         // The type id is part of what makes a submission the same.
@@ -1066,7 +1007,7 @@ owners:
             "artifactType: application/vnd.cncf.helm.config.v1+json",
         );
         let evaluated = yaml("acme/widget", &text);
-        assert_eq!(evaluated.status, Status::Invalid);
+        assert_eq!(evaluated.status, ReviewState::Invalid);
         let claim = evaluated
             .diagnostics
             .iter()
@@ -1101,7 +1042,7 @@ owners:
     #[test]
     fn a_published_version_cannot_be_submitted_again() {
         let evaluated = yaml("cncf/helm-chart", &helm_chart("1.0.0"));
-        assert_eq!(evaluated.status, Status::Invalid);
+        assert_eq!(evaluated.status, ReviewState::Invalid);
         let found = errors(&evaluated);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].0, rules::VERSION_ORDER);
@@ -1115,7 +1056,7 @@ owners:
     #[test]
     fn a_lower_version_breaks_the_version_order() {
         let evaluated = yaml("cncf/helm-chart", &helm_chart("0.9.0"));
-        assert_eq!(evaluated.status, Status::Invalid);
+        assert_eq!(evaluated.status, ReviewState::Invalid);
         assert!(
             errors(&evaluated)
                 .iter()
@@ -1130,7 +1071,7 @@ owners:
             "  schema:\n    type: object\n    required: [apiVersion, name, version, icon]\n",
         );
         let evaluated = yaml("cncf/helm-chart", &text);
-        assert_eq!(evaluated.status, Status::Invalid);
+        assert_eq!(evaluated.status, ReviewState::Invalid);
         assert!(
             errors(&evaluated)
                 .iter()
@@ -1170,7 +1111,7 @@ owners:
                 "http://acme.example.com/widget",
             );
         let evaluated = yaml("acme/widget", &text);
-        assert_eq!(evaluated.status, Status::Invalid);
+        assert_eq!(evaluated.status, ReviewState::Invalid);
         let rules_found: Vec<&str> = errors(&evaluated).iter().map(|(r, _)| *r).collect();
         assert!(
             rules_found.contains(&rules::DEFINITION_SCHEMA),
@@ -1182,7 +1123,7 @@ owners:
     #[test]
     fn unreadable_text_is_an_invalid_submission_without_a_path() {
         let evaluated = yaml("acme/widget", "version: 1.0.0\nname: [unclosed\n");
-        assert_eq!(evaluated.status, Status::Invalid);
+        assert_eq!(evaluated.status, ReviewState::Invalid);
         assert_eq!(evaluated.path, None);
         assert_eq!(evaluated.definition, None);
         assert_eq!(evaluated.diagnostics.len(), 1);
@@ -1190,7 +1131,7 @@ owners:
         assert!(evaluated.diagnostics[0].line.is_some());
 
         let json = evaluate(catalog(), "acme/widget", b"{\"version\": ", Format::Json).unwrap();
-        assert_eq!(json.status, Status::Invalid);
+        assert_eq!(json.status, ReviewState::Invalid);
         assert!(json.diagnostics[0].message.starts_with("not valid JSON"));
     }
 
@@ -1200,7 +1141,7 @@ owners:
             "acme/widget",
             &WIDGET.replace("version: 1.0.0", "version: 1.0"),
         );
-        assert_eq!(evaluated.status, Status::Invalid);
+        assert_eq!(evaluated.status, ReviewState::Invalid);
         assert_eq!(evaluated.path, None);
         assert!(
             errors(&evaluated)
@@ -1239,11 +1180,11 @@ owners:
     fn alias_bombs_are_refused_as_yaml_errors() {
         let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
         let evaluated = yaml("acme/widget", bomb);
-        assert_eq!(evaluated.status, Status::Invalid);
+        assert_eq!(evaluated.status, ReviewState::Invalid);
         assert_eq!(evaluated.diagnostics[0].rule, rules::YAML_SYNTAX);
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         let evaluated = evaluate(catalog(), "acme/widget", deep.as_bytes(), Format::Json).unwrap();
-        assert_eq!(evaluated.status, Status::Invalid);
+        assert_eq!(evaluated.status, ReviewState::Invalid);
     }
 
     #[test]
@@ -1257,7 +1198,7 @@ owners:
                 evaluate(catalog(), "acme/widget", json.as_bytes(), Format::Json).unwrap(),
                 yaml("acme/widget", &yaml_text),
             ] {
-                assert_eq!(evaluated.status, Status::Invalid, "{depth}");
+                assert_eq!(evaluated.status, ReviewState::Invalid, "{depth}");
                 assert_eq!(evaluated.definition, None, "{depth}");
                 assert_eq!(evaluated.diagnostics[0].rule, rules::YAML_SYNTAX);
             }
@@ -1277,7 +1218,7 @@ owners:
         );
         assert_eq!((line, column.is_some()), (Some(2), true));
         let evaluated = evaluate(catalog(), "acme/widget", text.as_bytes(), Format::Json).unwrap();
-        assert_eq!(evaluated.status, Status::Invalid);
+        assert_eq!(evaluated.status, ReviewState::Invalid);
         assert_eq!(evaluated.diagnostics[0].line, Some(2));
         // Equal keys in different objects are fine.
         assert!(
@@ -1306,7 +1247,7 @@ owners:
         );
         let approve = Review::approve("alice", Some(" looks right "), Timestamp(200)).unwrap();
         submission.apply(&approve).unwrap();
-        assert_eq!(submission.status, Status::Approved);
+        assert_eq!(submission.status, ReviewState::Approved);
         assert_eq!(
             submission.history,
             vec![
@@ -1329,7 +1270,7 @@ owners:
             submission.apply(&reject),
             Err(ReviewError::NotPending {
                 id: SubmissionId::new(7),
-                status: Status::Approved
+                status: ReviewState::Approved
             })
         );
         assert_eq!(submission.history.len(), 2);
@@ -1373,8 +1314,8 @@ owners:
 
     #[test]
     fn statuses_and_formats_parse_from_their_names() {
-        assert_eq!("pending".parse(), Ok(Status::Pending));
-        assert!("Pending".parse::<Status>().is_err());
+        assert_eq!("pending".parse(), Ok(ReviewState::Pending));
+        assert!("Pending".parse::<ReviewState>().is_err());
         assert_eq!(
             Format::from_media_type("application/yaml"),
             Some(Format::Yaml)
@@ -1449,7 +1390,7 @@ owners:
         let evaluated = yaml(type_id, text);
         assert_eq!(
             evaluated.status,
-            Status::Pending,
+            ReviewState::Pending,
             "{:?}",
             evaluated.diagnostics
         );

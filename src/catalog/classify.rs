@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::definition::{Condition, Definition, Scope, SubjectRule, placeholders};
 use super::media_type::{EMPTY_CONFIG, normalize};
-use super::{Catalog, Published, Role, StoreReadError, TypeEntry};
+use super::{Catalog, DefinitionReadError, Published, Role, TypeEntry};
 
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -35,7 +35,7 @@ pub enum ClassifyError {
     /// The matched type's definition could not be read back: the service's fault, not the
     /// document's.
     #[error(transparent)]
-    Store(#[from] StoreReadError),
+    Store(#[from] DefinitionReadError),
 }
 
 /// Which kind of document was classified.

@@ -151,15 +151,15 @@ impl TypeEntry {
 /// Where the definitions of a stored catalog are read from, one at a time (see
 /// `http::image`): a catalog served from its compiled image keeps only its index in memory.
 pub trait DefinitionStore: Send + Sync + std::fmt::Debug {
-    fn definition(&self, slot: u32) -> Result<Arc<Published>, StoreReadError>;
+    fn definition(&self, slot: u32) -> Result<Arc<Published>, DefinitionReadError>;
     /// The files the catalog was loaded from.
-    fn files(&self) -> Result<CatalogFiles, StoreReadError>;
+    fn files(&self) -> Result<CatalogFiles, DefinitionReadError>;
 }
 
 /// A stored definition or file could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the compiled catalog cannot be read: {0}")]
-pub struct StoreReadError(pub String);
+pub struct DefinitionReadError(pub String);
 
 /// How a media type is used by a type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -387,11 +387,11 @@ impl Catalog {
 
     /// The whole definition of a version: at hand for a loaded catalog, read back from the
     /// store for a stored one.
-    pub fn published(&self, version: &VersionEntry) -> Result<Arc<Published>, StoreReadError> {
+    pub fn published(&self, version: &VersionEntry) -> Result<Arc<Published>, DefinitionReadError> {
         match (&version.source, &self.definitions) {
             (Source::Loaded(published), _) => Ok(Arc::clone(published)),
             (Source::Stored(slot), Definitions::Stored(store)) => store.definition(*slot),
-            _ => Err(StoreReadError(format!(
+            _ => Err(DefinitionReadError(format!(
                 "version {} has no definition in this catalog",
                 version.version
             ))),
@@ -399,7 +399,7 @@ impl Catalog {
     }
 
     /// The files the catalog was loaded from, for checks of submissions against it.
-    pub fn files(&self) -> Result<Arc<CatalogFiles>, StoreReadError> {
+    pub fn files(&self) -> Result<Arc<CatalogFiles>, DefinitionReadError> {
         match &self.definitions {
             Definitions::Loaded(files) => Ok(Arc::clone(files)),
             Definitions::Stored(store) => store.files().map(Arc::new),

@@ -1,47 +1,21 @@
-//! Precomputed response bodies with their strong ETag and gzip variant, and the conditional
-//! and compressed answers built from them.
-//!
-//! The bytes are serialized once, up front. The ETag and the gzip variant are derived from them
-//! on first use and kept: a catalog of 10,000 types has some 40,000 bodies, most of which are
-//! never asked for compressed, and hashing and compressing them all made start-up take seconds
-//! and doubled the memory the answers hold.
+//! Documents as HTTP answers: conditional (`ETag`, `If-None-Match`), compressed when the client
+//! accepts gzip, with their caching headers; stored documents sent from the catalog image.
 
-use std::io::Write;
-use std::sync::{Arc, OnceLock};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use actix_web::body::BoxBody;
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-pub use flate2::Compression;
-use flate2::write::GzEncoder;
-use sha2::{Digest, Sha256};
 
-pub const JSON: &str = "application/json";
-pub const SCHEMA_JSON: &str = "application/schema+json";
+use crate::documents::{Document, JSON};
+use crate::image::StoredDocument;
+use crate::service::Answer;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
-pub const HTML: &str = "text/html; charset=utf-8";
 /// Every kept answer varies by both: HTML or JSON, gzip or not.
 const VARY: &str = "Accept, Accept-Encoding";
-
-/// A response body serialized once, served many times.
-#[derive(Debug, Clone)]
-pub struct Body {
-    pub bytes: Bytes,
-    pub content_type: &'static str,
-    /// Shared by clones, so a clone never hashes or compresses again.
-    derived: Arc<Derived>,
-    /// Kept answers are compressed once and hard; per-request answers quickly.
-    compression: Compression,
-}
-
-#[derive(Debug, Default)]
-struct Derived {
-    /// The strong ETag of `bytes` and the one of their gzip variant, as sent.
-    etags: OnceLock<(HeaderValue, HeaderValue)>,
-    /// Always `Some` once derived; an `Option` for callers that match on it.
-    gzip: OnceLock<Option<Bytes>>,
-}
 
 /// How long clients and CDNs may keep an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,85 +38,100 @@ impl CachePolicy {
     }
 }
 
-impl Body {
-    pub fn new(bytes: Vec<u8>, content_type: &'static str) -> Self {
-        Self {
-            bytes: Bytes::from(bytes),
-            content_type,
-            derived: Arc::default(),
-            compression: Compression::best(),
-        }
-    }
-
-    /// A body built for one answer (a page, a filtered list): if it is compressed at all,
-    /// then quickly, since nothing keeps the result.
-    pub fn once(bytes: Vec<u8>, content_type: &'static str) -> Self {
-        Self {
-            compression: Compression::fast(),
-            ..Self::new(bytes, content_type)
-        }
-    }
-
-    /// Derives the ETag and the gzip variant now rather than on first use: for large bodies
-    /// (the index) whose first compressed request should not wait for compression.
-    pub fn precompute(self) -> Self {
-        self.etags();
-        self.gzip();
-        self
-    }
-
-    /// The strong ETag of the exact bytes.
-    pub fn etag(&self) -> &str {
-        self.etags().0
-    }
-
-    /// The ETags of the identity and the gzip variant.
-    fn etags(&self) -> (&str, &str) {
-        let (identity, gzip) = self.etag_headers();
-        // Hex digits and quotes only: always visible ASCII.
-        (
-            identity.to_str().unwrap_or_default(),
-            gzip.to_str().unwrap_or_default(),
-        )
-    }
-
-    fn etag_headers(&self) -> &(HeaderValue, HeaderValue) {
-        self.derived
-            .etags
-            .get_or_init(|| etag_headers(&strong_etag(&self.bytes)))
-    }
-
-    /// The gzip variant.
-    pub fn gzip(&self) -> Option<&Bytes> {
-        self.derived
-            .gzip
-            .get_or_init(|| Some(Bytes::from(gzip(&self.bytes, self.compression))))
-            .as_ref()
-    }
-
-    pub fn json(value: &impl serde::Serialize) -> Self {
-        Self::new(
-            serde_json::to_vec_pretty(value).expect("response values serialize"),
-            JSON,
-        )
-    }
-
-    /// The answer to `request`: 304 when its `If-None-Match` matches, gzip when accepted.
-    pub fn respond(&self, request: &HttpRequest, policy: CachePolicy) -> HttpResponse {
-        respond_with(request, policy, self.content_type, self.etags(), |gzip| {
+/// The answer to `request` with `document`: 304 when its `If-None-Match` matches, gzip when
+/// accepted.
+pub fn respond(document: &Document, request: &HttpRequest, policy: CachePolicy) -> HttpResponse {
+    respond_with(
+        request,
+        policy,
+        document.content_type,
+        document.etags(),
+        |gzip| {
             let bytes = if gzip {
-                self.gzip().cloned().unwrap_or_else(|| self.bytes.clone())
+                document.gzip().clone()
             } else {
-                self.bytes.clone()
+                document.bytes.clone()
             };
             Ok(BoxBody::new(bytes))
-        })
+        },
+    )
+}
+
+/// The same for a document kept in the catalog image: small ones are read whole, larger
+/// ones (the index) sent in chunks as the connection takes them.
+pub fn respond_stored(
+    stored: &StoredDocument,
+    request: &HttpRequest,
+    policy: CachePolicy,
+) -> HttpResponse {
+    let (identity, gzip) = stored.etags();
+    respond_with(
+        request,
+        policy,
+        stored.content_type,
+        (&identity, &gzip),
+        |gzip| {
+            let len = stored.len(gzip);
+            if len <= CHUNK {
+                return stored
+                    .read_range(gzip, 0, len)
+                    .map(|bytes| BoxBody::new(Bytes::from(bytes)));
+            }
+            Ok(BoxBody::new(StoredRange {
+                stored: stored.clone(),
+                gzip,
+                sent: 0,
+                len,
+            }))
+        },
+    )
+}
+
+/// The answer to `request` with an answer of a snapshot.
+pub fn respond_answer(answer: &Answer, request: &HttpRequest, policy: CachePolicy) -> HttpResponse {
+    match answer {
+        Answer::Document(document) => respond(document, request, policy),
+        Answer::Stored(stored) => respond_stored(stored, request, policy),
     }
 }
 
-/// The ETag headers of an answer's identity and gzip variants, from the identity's ETag.
-fn etag_headers(etag: &str) -> (HeaderValue, HeaderValue) {
-    (header_value(etag), header_value(&gzip_etag(etag)))
+/// Larger stored documents (the index) are sent in chunks of this size, read as the
+/// connection takes them: a hundred clients fetching an 8 MB index do not hold a hundred
+/// copies of it, only a chunk or two each.
+const CHUNK: u64 = 64 * 1024;
+
+/// A stored document as a response body, read a chunk at a time.
+struct StoredRange {
+    stored: StoredDocument,
+    gzip: bool,
+    sent: u64,
+    len: u64,
+}
+
+impl MessageBody for StoredRange {
+    type Error = std::io::Error;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.len)
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        if self.sent == self.len {
+            return Poll::Ready(None);
+        }
+        let len = (self.len - self.sent).min(CHUNK);
+        // A read of the page cache, as nginx's are: short enough not to need a thread.
+        let chunk = self.stored.read_range(self.gzip, self.sent, len);
+        self.sent = if chunk.is_ok() {
+            self.sent + len
+        } else {
+            self.len
+        };
+        Poll::Ready(Some(chunk.map(Bytes::from)))
+    }
 }
 
 /// The answer to `request` of a body with both variants: 304 when its `If-None-Match`
@@ -186,25 +175,6 @@ pub fn respond_with(
     response.body(bytes)
 }
 
-/// A strong validator: the first 128 bits of the SHA-256 of the exact bytes.
-pub fn strong_etag(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
-}
-
-pub fn gzip_etag(etag: &str) -> String {
-    format!("{}-gz\"", etag.trim_end_matches('"'))
-}
-
-pub fn gzip(bytes: &[u8], level: Compression) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), level);
-    encoder
-        .write_all(bytes)
-        .expect("writing to memory cannot fail");
-    encoder.finish().expect("writing to memory cannot fail")
-}
-
 /// `If-None-Match` uses the weak comparison (RFC 9110 §13.1.2): `W/` prefixes are ignored.
 pub fn if_none_match(request: &HttpRequest, etags: &[&str]) -> bool {
     request
@@ -238,7 +208,7 @@ pub fn accepts_gzip(request: &HttpRequest) -> bool {
 /// An answer computed per request (filtered lists): still gets an ETag and 304.
 pub fn respond_dynamic(request: &HttpRequest, value: &impl serde::Serialize) -> HttpResponse {
     let bytes = serde_json::to_vec_pretty(value).expect("response values serialize");
-    Body::once(bytes, JSON).respond(request, CachePolicy::Latest)
+    respond(&Document::once(bytes, JSON), request, CachePolicy::Latest)
 }
 
 pub fn header_value(text: &str) -> HeaderValue {

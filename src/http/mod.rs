@@ -4,12 +4,10 @@
 pub mod access;
 pub mod body;
 pub mod handlers;
-pub mod image;
 pub mod metrics;
 pub mod negotiate;
 pub mod openapi;
 pub mod problem;
-pub mod reload;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -8,18 +8,19 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
-use super::body::{Body, CachePolicy};
+use super::body::{CachePolicy, respond};
+use crate::documents::{Document, JSON};
 
 /// `GET /openapi.json`
 pub async fn document(
     request: HttpRequest,
     document: Data<OpenApiDocument>,
 ) -> actix_web::HttpResponse {
-    document.0.respond(&request, CachePolicy::Latest)
+    respond(&document.0, &request, CachePolicy::Latest)
 }
 
 /// The serialized document, built once at start-up.
-pub struct OpenApiDocument(pub Body);
+pub struct OpenApiDocument(pub Document);
 
 impl OpenApiDocument {
     pub fn build() -> Self {
@@ -27,7 +28,7 @@ impl OpenApiDocument {
             serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
         refine(&mut document);
         let json = serde_json::to_vec_pretty(&document).expect("the OpenAPI document serializes");
-        Self(Body::new(json, super::body::JSON))
+        Self(Document::new(json, JSON))
     }
 }
 

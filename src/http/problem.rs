@@ -46,8 +46,8 @@ pub enum ApiError {
     Internal(String),
 }
 
-impl From<crate::catalog::StoreReadError> for ApiError {
-    fn from(error: crate::catalog::StoreReadError) -> Self {
+impl From<crate::catalog::DefinitionReadError> for ApiError {
+    fn from(error: crate::catalog::DefinitionReadError) -> Self {
         Self::Internal(error.to_string())
     }
 }

@@ -15,14 +15,13 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 
 use super::access::{RateLimiter, ReviewTokens};
 use super::body::PROBLEM_JSON;
-use super::handlers::pages;
-use super::handlers::submissions::Submissions;
+use super::handlers::shared::{self, Submissions};
 use super::negotiate::prefers_html;
 use super::openapi::OpenApiDocument;
 use super::problem::problem_for_status;
-use super::reload::{self, CatalogSource};
 use super::routes;
 use super::state::AppState;
+use crate::service::{self, CatalogSource, LoadError, Service, reload};
 use crate::store::Store;
 
 /// Request bodies larger than this get 413.
@@ -89,11 +88,11 @@ impl Application {
         let store = Store::open(&config.data)
             .map_err(StartError::Store)?
             .with_max_pending(config.max_pending);
-        let images = config.data.join(reload::IMAGES_DIR);
-        let snapshot = match reload::load(&config.source, Some(&images)) {
+        let images = config.data.join(service::IMAGES_DIR);
+        let snapshot = match service::load(&config.source, Some(&images)) {
             Ok(snapshot) => snapshot,
-            Err(reload::LoadError::Read(error)) => return Err(StartError::Catalog(error)),
-            Err(reload::LoadError::Invalid(errors)) => {
+            Err(LoadError::Read(error)) => return Err(StartError::Catalog(error)),
+            Err(LoadError::Invalid(errors)) => {
                 return Err(StartError::Invalid(errors.len(), errors));
             }
         };
@@ -114,12 +113,13 @@ impl Application {
             limiter: RateLimiter::new(config.submissions_per_minute),
         });
         let openapi = web::Data::new(OpenApiDocument::build());
-        let state = Arc::new(AppState::new(snapshot).with_images(images));
+        let service = Arc::new(Service::new(snapshot).with_images(images));
+        let state = Arc::new(AppState::new(Arc::clone(&service)));
 
         if let (CatalogSource::Directory(dir), Some(interval)) =
             (&config.source, config.watch_interval)
         {
-            reload::watch(Arc::downgrade(&state), dir.clone(), interval);
+            reload::watch(Arc::downgrade(&service), dir.clone(), interval);
         }
         let data = web::Data::from(state.clone());
         let mut server = HttpServer::new(move || {
@@ -169,7 +169,7 @@ impl Application {
             server = server.workers(workers);
         }
         let server = server.run();
-        spawn_sighup_listener(Arc::downgrade(&state), config.source.clone());
+        spawn_sighup_listener(Arc::downgrade(&service), config.source.clone());
         Ok(Self {
             server,
             port,
@@ -188,7 +188,7 @@ impl Application {
 }
 
 /// SIGHUP reloads the catalog from its source, on a thread of its own.
-fn spawn_sighup_listener(state: std::sync::Weak<AppState>, source: CatalogSource) {
+fn spawn_sighup_listener(service: std::sync::Weak<Service>, source: CatalogSource) {
     #[cfg(unix)]
     actix_web::rt::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
@@ -197,10 +197,12 @@ fn spawn_sighup_listener(state: std::sync::Weak<AppState>, source: CatalogSource
             return;
         };
         while hangups.recv().await.is_some() {
-            let Some(state) = state.upgrade() else { return };
+            let Some(service) = service.upgrade() else {
+                return;
+            };
             let source = source.clone();
             tracing::info!("SIGHUP: reloading the catalog");
-            let _ = tokio::task::spawn_blocking(move || reload::reload(&state, &source)).await;
+            let _ = tokio::task::spawn_blocking(move || reload::reload(&service, &source)).await;
         }
     });
 }
@@ -233,7 +235,7 @@ fn as_problem<B: MessageBody + 'static>(
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
     let (request, old) = response.into_parts();
     if wants_page {
-        let mut page = pages::error_page(&request, status, &detail);
+        let mut page = shared::error_page(&request, status, &detail);
         for (name, value) in old.headers() {
             if name == header::ALLOW
                 || name == header::WWW_AUTHENTICATE

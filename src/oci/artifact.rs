@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::files::MAX_FILE_BYTES;
 use crate::catalog::{Catalog, CatalogFiles, files::FileContent};
-use crate::http::state::index_document;
+use crate::documents::index_document;
 
 /// The manifest's `artifactType`: what `types/typehouse/catalog` defines.
 pub const ARTIFACT_TYPE: &str = "application/vnd.typehouse.catalog.v1+json";

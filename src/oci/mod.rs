@@ -17,6 +17,7 @@ pub use artifact::{ArtifactError, CatalogConfig, DigestMismatch};
 pub use credentials::{Credentials, CredentialsError};
 
 use crate::catalog::{Catalog, CatalogFiles, Diagnostic};
+use crate::service::RemoteCatalog;
 
 /// `REGISTRY/REPOSITORY[:TAG|@DIGEST]` with the registry named explicitly (no Docker Hub
 /// default: a catalog is never pushed somewhere by accident). Without a tag, `latest`.
@@ -123,7 +124,7 @@ impl OciError {
 
 /// What `publish` pushed.
 #[derive(Debug, Clone)]
-pub struct Published {
+pub struct Pushed {
     /// The manifest digest: `REGISTRY/REPOSITORY@DIGEST` names exactly this catalog.
     pub digest: String,
     pub config: CatalogConfig,
@@ -140,7 +141,7 @@ pub struct Pulled {
 }
 
 /// Loads `files` (an invalid catalog is refused), packs it and pushes it to `remote`.
-pub fn publish(files: &CatalogFiles, remote: &Remote) -> Result<Published, OciError> {
+pub fn publish(files: &CatalogFiles, remote: &Remote) -> Result<Pushed, OciError> {
     let catalog = Catalog::load(files.clone())
         .map(|(catalog, _warnings)| catalog)
         .map_err(|diagnostics| {
@@ -149,13 +150,22 @@ pub fn publish(files: &CatalogFiles, remote: &Remote) -> Result<Published, OciEr
     let artifact = artifact::pack(files, &catalog)?;
     let config = serde_json::from_slice(&artifact.config).expect("packed configs parse");
     let digest = run(transfer::push(remote, &artifact))?;
-    Ok(Published { digest, config })
+    Ok(Pushed { digest, config })
 }
 
 /// Pulls the catalog at `remote`, verifying the digest and size of every blob, and unpacks
 /// its files. The catalog is not loaded here: callers load (and so check) it.
 pub fn pull(remote: &Remote) -> Result<Pulled, OciError> {
     run(transfer::pull(remote))
+}
+
+/// `serve --from`: the catalog is pulled anew on every load.
+impl RemoteCatalog for Remote {
+    fn read(&self) -> std::io::Result<CatalogFiles> {
+        let pulled = pull(self).map_err(std::io::Error::other)?;
+        tracing::info!(reference = %self.reference, digest = %pulled.digest, version = %pulled.config.version, "catalog pulled");
+        Ok(pulled.files)
+    }
 }
 
 /// Runs `future` to completion on a current-thread runtime on a scoped thread of its own, so

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::{Layout, Paths, Section, render};
 use crate::catalog::CatalogMeta;
-use crate::submission::{Action, Evaluated, Status, StoredDiagnostic, Submission};
+use crate::submission::{Action, Evaluated, ReviewState, StoredDiagnostic, Submission};
 
 /// The form's fields (`application/x-www-form-urlencoded`); `action` is `check` or `submit`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -80,7 +80,7 @@ pub fn render_submit_page(
         None => (None, None),
         Some(Ok(evaluated)) => (
             Some(CheckView {
-                passes: evaluated.status == Status::Pending,
+                passes: evaluated.status == ReviewState::Pending,
                 path: evaluated.path,
                 diagnostics: diagnostics(&evaluated.diagnostics),
             }),
@@ -106,7 +106,7 @@ pub fn render_status_page(
     paths: &Paths,
 ) -> String {
     let id = submission.id.to_string();
-    let approved = submission.status == Status::Approved;
+    let approved = submission.status == ReviewState::Approved;
     let page = StatusPage {
         layout: Layout::new(paths, meta, format!("Submission {id}"), Section::Submit),
         type_id: submission.type_id.as_str().to_string(),
@@ -117,9 +117,9 @@ pub fn render_status_page(
             .unwrap_or_default(),
         status: submission.status.as_str(),
         badge: match submission.status {
-            Status::Approved => "badge-active",
-            Status::Pending => "badge-draft",
-            Status::Invalid | Status::Rejected => "badge-deprecated",
+            ReviewState::Approved => "badge-active",
+            ReviewState::Pending => "badge-draft",
+            ReviewState::Invalid | ReviewState::Rejected => "badge-deprecated",
         },
         path: submission.path.clone(),
         created_at: submission.created_at.to_string(),

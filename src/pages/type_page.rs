@@ -12,7 +12,7 @@ use crate::catalog::classify::{Reference, render_actions};
 use crate::catalog::definition::{Condition, Scope, Status, SubjectRule};
 use crate::catalog::load::identifying_media_types;
 use crate::catalog::outline::outline;
-use crate::catalog::{Catalog, Published, Role, StoreReadError, TypeEntry};
+use crate::catalog::{Catalog, DefinitionReadError, Published, Role, TypeEntry};
 
 #[derive(Template)]
 #[template(path = "type.html")]
@@ -169,7 +169,7 @@ pub fn render_page(
     published: &Published,
     reference: &Reference,
     paths: &Paths,
-) -> Result<String, StoreReadError> {
+) -> Result<String, DefinitionReadError> {
     let id = entry.id.as_str();
     let definition = &published.definition;
     let version = published.version().to_string();
@@ -431,7 +431,7 @@ fn versions(
     entry: &TypeEntry,
     shown: &Published,
     paths: &Paths,
-) -> Result<Vec<VersionView>, StoreReadError> {
+) -> Result<Vec<VersionView>, DefinitionReadError> {
     let id = entry.id.as_str();
     let all = entry
         .versions

@@ -22,7 +22,7 @@ use sled::transaction::{
 };
 
 use crate::submission::{
-    Decision, Evaluated, Review, ReviewError, Status, Submission, SubmissionId, Timestamp,
+    Decision, Evaluated, Review, ReviewError, ReviewState, Submission, SubmissionId, Timestamp,
 };
 
 /// The on-disk format this build reads and writes.
@@ -321,8 +321,8 @@ impl Store {
                         0,
                     ));
                 }
-                if evaluated.status == Status::Pending
-                    && self.read_count(meta, Status::Pending)? >= self.max_pending as u64
+                if evaluated.status == ReviewState::Pending
+                    && self.read_count(meta, ReviewState::Pending)? >= self.max_pending as u64
                 {
                     return Err(abort(StoreError::TooManyPending {
                         limit: self.max_pending,
@@ -377,7 +377,7 @@ impl Store {
     /// Submissions in submission order, optionally only those with `status`.
     pub fn list(
         &self,
-        status: Option<Status>,
+        status: Option<ReviewState>,
         offset: usize,
         limit: usize,
     ) -> Result<Page, StoreError> {
@@ -414,7 +414,7 @@ impl Store {
         }
         let statuses = match status {
             Some(status) => vec![status],
-            None => Status::ALL.to_vec(),
+            None => ReviewState::ALL.to_vec(),
         };
         let mut total = 0;
         for status in statuses {
@@ -428,7 +428,7 @@ impl Store {
     /// that refuses writes until it restarts.
     fn list_durable(
         &self,
-        status: Option<Status>,
+        status: Option<ReviewState>,
         offset: usize,
         limit: usize,
     ) -> Result<Page, StoreError> {
@@ -460,7 +460,7 @@ impl Store {
     }
 
     /// How many submissions have `status`.
-    pub fn count(&self, status: Status) -> Result<usize, StoreError> {
+    pub fn count(&self, status: ReviewState) -> Result<usize, StoreError> {
         let bytes = self
             .meta
             .get(count_key(status))
@@ -472,7 +472,7 @@ impl Store {
     }
 
     pub fn count_pending(&self) -> Result<usize, StoreError> {
-        self.count(Status::Pending)
+        self.count(ReviewState::Pending)
     }
 
     /// Approves or rejects a pending submission and records the review in its history. A
@@ -561,7 +561,7 @@ impl Store {
     fn read_count(
         &self,
         meta: &TransactionalTree,
-        status: Status,
+        status: ReviewState,
     ) -> Result<u64, ConflictableTransactionError<StoreError>> {
         match meta.get(count_key(status))? {
             Some(bytes) => self.decode_sequence(&bytes).map_err(abort),
@@ -572,7 +572,7 @@ impl Store {
     fn add_count(
         &self,
         meta: &TransactionalTree,
-        status: Status,
+        status: ReviewState,
         delta: i64,
     ) -> Result<(), ConflictableTransactionError<StoreError>> {
         let count = self.read_count(meta, status)?.saturating_add_signed(delta);
@@ -623,23 +623,23 @@ fn abort(error: StoreError) -> ConflictableTransactionError<StoreError> {
     ConflictableTransactionError::Abort(error)
 }
 
-fn status_tag(status: Status) -> u8 {
+fn status_tag(status: ReviewState) -> u8 {
     match status {
-        Status::Pending => b'p',
-        Status::Invalid => b'i',
-        Status::Approved => b'a',
-        Status::Rejected => b'r',
+        ReviewState::Pending => b'p',
+        ReviewState::Invalid => b'i',
+        ReviewState::Approved => b'a',
+        ReviewState::Rejected => b'r',
     }
 }
 
-fn status_key(status: Status, sequence: u64) -> [u8; 9] {
+fn status_key(status: ReviewState, sequence: u64) -> [u8; 9] {
     let mut key = [0; 9];
     key[0] = status_tag(status);
     key[1..].copy_from_slice(&sequence.to_be_bytes());
     key
 }
 
-fn count_key(status: Status) -> Vec<u8> {
+fn count_key(status: ReviewState) -> Vec<u8> {
     format!("count/{status}").into_bytes()
 }
 
@@ -838,7 +838,7 @@ mod tests {
     use crate::submission::{Action, Format};
 
     /// A submission as `evaluate` would give it, without running the checks.
-    fn evaluated(n: u64, status: Status) -> Evaluated {
+    fn evaluated(n: u64, status: ReviewState) -> Evaluated {
         Evaluated {
             type_id: TypeId::parse(&format!("acme/widget-{n}")).unwrap(),
             version: Some(semver::Version::new(1, 0, 0)),
@@ -895,7 +895,7 @@ mod tests {
     fn an_inserted_submission_survives_a_reopen() {
         let (dir, store) = new_store();
         let inserted = store
-            .insert(&evaluated(1, Status::Pending), at(10))
+            .insert(&evaluated(1, ReviewState::Pending), at(10))
             .unwrap();
         assert!(inserted.created);
         assert_eq!(inserted.submission.id.to_string(), "s-000000000001");
@@ -908,7 +908,7 @@ mod tests {
         assert_eq!(store.count_pending().unwrap(), 1);
         // The sequence continues where it stopped.
         let next = store
-            .insert(&evaluated(2, Status::Pending), at(11))
+            .insert(&evaluated(2, ReviewState::Pending), at(11))
             .unwrap();
         assert_eq!(next.submission.id, SubmissionId::new(2));
     }
@@ -917,10 +917,10 @@ mod tests {
     fn the_same_content_returns_the_existing_submission() {
         let (_dir, store) = new_store();
         let first = store
-            .insert(&evaluated(1, Status::Pending), at(10))
+            .insert(&evaluated(1, ReviewState::Pending), at(10))
             .unwrap();
         let second = store
-            .insert(&evaluated(1, Status::Pending), at(20))
+            .insert(&evaluated(1, ReviewState::Pending), at(20))
             .unwrap();
         assert!(!second.created);
         assert_eq!(second.submission, first.submission);
@@ -933,9 +933,9 @@ mod tests {
         let (_dir, store) = new_store();
         for n in 1..=7 {
             let status = if n % 3 == 0 {
-                Status::Invalid
+                ReviewState::Invalid
             } else {
-                Status::Pending
+                ReviewState::Pending
             };
             store.insert(&evaluated(n, status), at(n as i64)).unwrap();
         }
@@ -957,7 +957,7 @@ mod tests {
         let page = store.list(None, 2, 3).unwrap();
         assert_eq!((page.total, ids(&page)), (7, ids(&all)[2..5].to_vec()));
 
-        let pending = store.list(Some(Status::Pending), 1, 2).unwrap();
+        let pending = store.list(Some(ReviewState::Pending), 1, 2).unwrap();
         assert_eq!(pending.total, 5);
         assert_eq!(
             pending
@@ -967,7 +967,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![2, 4]
         );
-        let invalid = store.list(Some(Status::Invalid), 0, 10).unwrap();
+        let invalid = store.list(Some(ReviewState::Invalid), 0, 10).unwrap();
         assert_eq!(
             invalid
                 .items
@@ -976,7 +976,13 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![3, 6]
         );
-        assert_eq!(store.list(Some(Status::Approved), 0, 10).unwrap().total, 0);
+        assert_eq!(
+            store
+                .list(Some(ReviewState::Approved), 0, 10)
+                .unwrap()
+                .total,
+            0
+        );
         assert_eq!(store.list(None, 50, 10).unwrap().items, Vec::new());
     }
 
@@ -984,47 +990,57 @@ mod tests {
     fn pending_submissions_are_limited() {
         let (_dir, store) = new_store();
         let store = store.with_max_pending(2);
-        store.insert(&evaluated(1, Status::Pending), at(1)).unwrap();
-        store.insert(&evaluated(2, Status::Pending), at(2)).unwrap();
-        match store.insert(&evaluated(3, Status::Pending), at(3)) {
+        store
+            .insert(&evaluated(1, ReviewState::Pending), at(1))
+            .unwrap();
+        store
+            .insert(&evaluated(2, ReviewState::Pending), at(2))
+            .unwrap();
+        match store.insert(&evaluated(3, ReviewState::Pending), at(3)) {
             Err(StoreError::TooManyPending { limit: 2 }) => {}
             other => panic!("expected TooManyPending, got {other:?}"),
         }
         // A resubmission is not a new one, and invalid submissions wait for nobody.
         assert!(
             !store
-                .insert(&evaluated(1, Status::Pending), at(4))
+                .insert(&evaluated(1, ReviewState::Pending), at(4))
                 .unwrap()
                 .created
         );
         assert!(
             store
-                .insert(&evaluated(4, Status::Invalid), at(5))
+                .insert(&evaluated(4, ReviewState::Invalid), at(5))
                 .unwrap()
                 .created
         );
         // A review frees a place; the refused submission took no id.
         let review = Review::reject("alice", "not an artifact type", at(6)).unwrap();
         store.update_status(SubmissionId::new(1), &review).unwrap();
-        let admitted = store.insert(&evaluated(3, Status::Pending), at(7)).unwrap();
+        let admitted = store
+            .insert(&evaluated(3, ReviewState::Pending), at(7))
+            .unwrap();
         assert_eq!(admitted.submission.id, SubmissionId::new(4));
     }
 
     #[test]
     fn reviews_are_recorded_and_survive_a_reopen() {
         let (dir, store) = new_store();
-        store.insert(&evaluated(1, Status::Pending), at(1)).unwrap();
-        store.insert(&evaluated(2, Status::Pending), at(2)).unwrap();
+        store
+            .insert(&evaluated(1, ReviewState::Pending), at(1))
+            .unwrap();
+        store
+            .insert(&evaluated(2, ReviewState::Pending), at(2))
+            .unwrap();
         let approve = Review::approve("alice", None, at(10)).unwrap();
         let approved = store.update_status(SubmissionId::new(1), &approve).unwrap();
-        assert_eq!(approved.status, Status::Approved);
+        assert_eq!(approved.status, ReviewState::Approved);
         let reject = Review::reject("bob", "a duplicate of cncf/helm-chart", at(11)).unwrap();
         store.update_status(SubmissionId::new(2), &reject).unwrap();
         drop(store);
 
         let store = Store::open(&dir.path().join("data")).unwrap();
         let rejected = store.get(SubmissionId::new(2)).unwrap().unwrap();
-        assert_eq!(rejected.status, Status::Rejected);
+        assert_eq!(rejected.status, ReviewState::Rejected);
         let last = rejected.history.last().unwrap();
         assert_eq!(
             (
@@ -1041,15 +1057,18 @@ mod tests {
             )
         );
         assert_eq!(store.count_pending().unwrap(), 0);
-        assert_eq!(store.count(Status::Approved).unwrap(), 1);
-        assert_eq!(store.count(Status::Rejected).unwrap(), 1);
-        let approved = store.list(Some(Status::Approved), 0, 10).unwrap();
+        assert_eq!(store.count(ReviewState::Approved).unwrap(), 1);
+        assert_eq!(store.count(ReviewState::Rejected).unwrap(), 1);
+        let approved = store.list(Some(ReviewState::Approved), 0, 10).unwrap();
         assert_eq!(approved.items[0].id, SubmissionId::new(1));
-        assert_eq!(store.list(Some(Status::Pending), 0, 10).unwrap().total, 0);
+        assert_eq!(
+            store.list(Some(ReviewState::Pending), 0, 10).unwrap().total,
+            0
+        );
 
         match store.update_status(SubmissionId::new(1), &reject) {
             Err(StoreError::Review(ReviewError::NotPending { status, .. })) => {
-                assert_eq!(status, Status::Approved)
+                assert_eq!(status, ReviewState::Approved)
             }
             other => panic!("expected NotPending, got {other:?}"),
         }
@@ -1071,9 +1090,11 @@ mod tests {
     #[test]
     fn one_path_is_approved_once() {
         let (_dir, store) = new_store();
-        let mut other = evaluated(2, Status::Pending);
-        other.path = evaluated(1, Status::Pending).path;
-        store.insert(&evaluated(1, Status::Pending), at(1)).unwrap();
+        let mut other = evaluated(2, ReviewState::Pending);
+        other.path = evaluated(1, ReviewState::Pending).path;
+        store
+            .insert(&evaluated(1, ReviewState::Pending), at(1))
+            .unwrap();
         store.insert(&other, at(2)).unwrap();
         let approve = Review::approve("alice", None, at(3)).unwrap();
         store.update_status(SubmissionId::new(1), &approve).unwrap();
@@ -1086,7 +1107,10 @@ mod tests {
         }
         // Nothing of the refused approval was written.
         let second = store.get(SubmissionId::new(2)).unwrap().unwrap();
-        assert_eq!((second.status, second.history.len()), (Status::Pending, 1));
+        assert_eq!(
+            (second.status, second.history.len()),
+            (ReviewState::Pending, 1)
+        );
         assert_eq!(store.count_pending().unwrap(), 1);
     }
 
@@ -1106,7 +1130,7 @@ mod tests {
                 .unwrap();
         assert_eq!(
             evaluated.status,
-            Status::Pending,
+            ReviewState::Pending,
             "{:?}",
             evaluated.diagnostics
         );
@@ -1118,7 +1142,9 @@ mod tests {
         drop(store);
 
         let store = Store::open_existing(&dir.path().join("data")).unwrap();
-        let approved = store.list(Some(Status::Approved), 0, usize::MAX).unwrap();
+        let approved = store
+            .list(Some(ReviewState::Approved), 0, usize::MAX)
+            .unwrap();
         let out = dir.path().join("types");
         catalog.files().unwrap().write_to(&out).unwrap();
         let exported = submission::export(&approved.items, &out).unwrap();
@@ -1191,7 +1217,9 @@ mod tests {
     #[test]
     fn a_damaged_settings_file_is_refused_untouched() {
         let (dir, store) = new_store();
-        store.insert(&evaluated(1, Status::Pending), at(1)).unwrap();
+        store
+            .insert(&evaluated(1, ReviewState::Pending), at(1))
+            .unwrap();
         drop(store);
         let data = dir.path().join("data");
         std::fs::write(data.join("conf"), "garbage").unwrap();
@@ -1225,7 +1253,9 @@ mod tests {
     #[test]
     fn a_damaged_data_file_is_an_error_not_a_fresh_start() {
         let (dir, store) = new_store();
-        store.insert(&evaluated(1, Status::Pending), at(1)).unwrap();
+        store
+            .insert(&evaluated(1, ReviewState::Pending), at(1))
+            .unwrap();
         drop(store);
         let data = dir.path().join("data");
         std::fs::write(data.join("db"), "not a database\n".repeat(1000)).unwrap();
@@ -1247,14 +1277,18 @@ mod tests {
         let (dir, store) = new_store();
         let data = dir.path().join("data");
         // A copy taken after the first write, then more writes and a review.
-        store.insert(&evaluated(1, Status::Pending), at(1)).unwrap();
+        store
+            .insert(&evaluated(1, ReviewState::Pending), at(1))
+            .unwrap();
         let old = tempfile::tempdir().unwrap();
         drop(store);
         for file in ["conf", "db"] {
             std::fs::copy(data.join(file), old.path().join(file)).unwrap();
         }
         let store = Store::open(&data).unwrap();
-        store.insert(&evaluated(2, Status::Pending), at(2)).unwrap();
+        store
+            .insert(&evaluated(2, ReviewState::Pending), at(2))
+            .unwrap();
         let review = Review::reject("bob", "not a type", at(3)).unwrap();
         store.update_status(SubmissionId::new(1), &review).unwrap();
         drop(store);
@@ -1287,7 +1321,7 @@ mod tests {
                 Ok(store) => {
                     assert_eq!(store.list(None, 0, 10).unwrap().total, 2, "1/{divisor}");
                     let first = store.get(SubmissionId::new(1)).unwrap().unwrap();
-                    assert_eq!(first.status, Status::Rejected, "1/{divisor}");
+                    assert_eq!(first.status, ReviewState::Rejected, "1/{divisor}");
                 }
                 Err(other) => panic!("1/{divisor}: expected Corrupt, got {other:?}"),
             }

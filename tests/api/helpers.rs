@@ -12,9 +12,9 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::Value;
 use tempfile::TempDir;
-use typehouse::http::reload::CatalogSource;
 use typehouse::http::state::AppState;
 use typehouse::http::{Application, ServeConfig};
+use typehouse::service::CatalogSource;
 
 /// A running service and a client that talks to it.
 pub struct TestApp {
@@ -133,9 +133,11 @@ impl TestApp {
     pub async fn reload(&self) -> bool {
         let state = self.state.clone();
         let source = self.source.clone();
-        tokio::task::spawn_blocking(move || typehouse::http::reload::reload(&state, &source))
-            .await
-            .expect("the reload finishes")
+        tokio::task::spawn_blocking(move || {
+            typehouse::service::reload::reload(&state.service, &source)
+        })
+        .await
+        .expect("the reload finishes")
     }
 }
 

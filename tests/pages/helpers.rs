@@ -8,8 +8,8 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
 use reqwest::{Response, StatusCode};
 use tempfile::TempDir;
 use typehouse::catalog::{Catalog, CatalogFiles};
-use typehouse::http::reload::CatalogSource;
 use typehouse::http::{Application, ServeConfig};
+use typehouse::service::CatalogSource;
 
 /// What Chromium sends when it navigates.
 pub const BROWSER_ACCEPT: &str =

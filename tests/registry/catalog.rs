@@ -5,8 +5,8 @@ use std::path::Path;
 
 use tempfile::TempDir;
 use typehouse::catalog::CatalogFiles;
-use typehouse::http::reload::{self, CatalogSource};
 use typehouse::oci::{self, CatalogReference, Credentials, Remote};
+use typehouse::service::{CatalogSource, reload};
 
 use crate::helpers::{
     EMPTY_CONFIG, OrasPush, Registry, Service, TEST_PASSWORD, TEST_USER, assert_classified,
@@ -191,11 +191,11 @@ async fn serve_from_serves_the_same_index_json_bytes_as_serving_the_directory() 
     let files = CatalogFiles::read_dir(&types_dir()).unwrap();
     oci::publish(&files, &remote).expect("publish");
 
-    let from_registry = Service::start(CatalogSource::Oci {
+    let from_registry = Service::start(CatalogSource::Remote(std::sync::Arc::new(Remote {
         reference: remote.reference.clone(),
         plain_http: true,
-        auth: Credentials::Anonymous,
-    })
+        credentials: Credentials::Anonymous,
+    })))
     .await
     .expect("serve --from starts");
     let from_directory = Service::start(CatalogSource::Directory(types_dir()))
@@ -220,11 +220,11 @@ async fn a_reload_pulls_the_catalog_again_and_swaps_in_the_new_release() {
     let remote = remote(&registry, "typehouse/catalog:live");
     let catalog = copy_of_types();
     oci::publish(&CatalogFiles::read_dir(catalog.path()).unwrap(), &remote).expect("publish");
-    let service = Service::start(CatalogSource::Oci {
+    let service = Service::start(CatalogSource::Remote(std::sync::Arc::new(Remote {
         reference: remote.reference.clone(),
         plain_http: true,
-        auth: Credentials::Anonymous,
-    })
+        credentials: Credentials::Anonymous,
+    })))
     .await
     .expect("serve --from starts");
     let (before, _) = service.index_json().await;
@@ -234,7 +234,7 @@ async fn a_reload_pulls_the_catalog_again_and_swaps_in_the_new_release() {
     // What SIGHUP runs, on a blocking thread as the signal handler does.
     let state = service.state.clone();
     let source = service.source.clone();
-    let reloaded = tokio::task::spawn_blocking(move || reload::reload(&state, &source))
+    let reloaded = tokio::task::spawn_blocking(move || reload::reload(&state.service, &source))
         .await
         .unwrap();
     assert!(reloaded);
@@ -284,11 +284,11 @@ async fn a_tampered_blob_makes_pull_fail_with_a_digest_error() {
     assert!(stderr.contains("digest mismatch"), "{stderr}");
     assert!(!target.exists(), "a failed pull writes nothing");
 
-    let refused = Service::start(CatalogSource::Oci {
+    let refused = Service::start(CatalogSource::Remote(std::sync::Arc::new(Remote {
         reference: remote.reference.clone(),
         plain_http: true,
-        auth: Credentials::Anonymous,
-    })
+        credentials: Credentials::Anonymous,
+    })))
     .await;
     assert!(refused.is_err(), "serve --from refuses a tampered catalog");
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use typehouse::http::reload::CatalogSource;
+use typehouse::service::CatalogSource;
 
 use crate::helpers::{
     EMPTY_CONFIG, OrasPush, Registry, Service, assert_classified, classify, matched_by, oci_layout,

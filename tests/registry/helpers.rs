@@ -17,10 +17,10 @@ use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 use typehouse::catalog::classify::{self, Classification, Reference};
 use typehouse::catalog::{Catalog, CatalogFiles};
-use typehouse::http::reload::CatalogSource;
 use typehouse::http::startup::StartError;
 use typehouse::http::state::AppState;
 use typehouse::http::{Application, ServeConfig};
+use typehouse::service::CatalogSource;
 
 /// Every manifest media type a registry UI asks for.
 pub const ACCEPT_MANIFESTS: &str = "application/vnd.oci.image.manifest.v1+json, \

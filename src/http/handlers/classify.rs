@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::web::{Bytes, Data, Query};
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::{parse_json, require_json};
+use super::shared::{parse_json, require_json};
 use crate::catalog::classify::{ClassifyError, Reference, classify};
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;

@@ -4,7 +4,7 @@ use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::{decode_tail, pages};
+use super::shared::{decode_tail, media_type_page};
 use crate::catalog::MediaType;
 use crate::http::body::respond_dynamic;
 use crate::http::negotiate::prefers_html;
@@ -23,7 +23,7 @@ pub async fn get(request: HttpRequest, state: Data<AppState>) -> Result<HttpResp
         return Err(ApiError::NotFound(detail));
     }
     if prefers_html(&request) {
-        if let Some(page) = pages::media_type_page(&request, &snapshot, &key) {
+        if let Some(page) = media_type_page(&request, &snapshot, &key) {
             return Ok(page);
         }
     }

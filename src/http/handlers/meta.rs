@@ -5,31 +5,25 @@ use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::json;
 
-use crate::http::body::CachePolicy;
+use crate::http::body::{CachePolicy, respond, respond_answer};
 use crate::http::metrics::escape;
 use crate::http::state::AppState;
 
 pub async fn index(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
-    state
-        .current()
-        .index()
-        .respond(&request, CachePolicy::Latest)
+    respond_answer(&state.current().index(), &request, CachePolicy::Latest)
 }
 
 pub async fn definition_schema(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
-    state
-        .current()
-        .definition_schema
-        .respond(&request, CachePolicy::Latest)
+    respond(
+        &state.current().definition_schema,
+        &request,
+        CachePolicy::Latest,
+    )
 }
 
 pub async fn healthz(state: Data<AppState>) -> HttpResponse {
     let snapshot = state.current();
-    let reload = state
-        .reload
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
+    let reload = state.service.reload_status();
     let loaded_at = httpdate::fmt_http_date(snapshot.loaded_at);
     let body = json!({
         "status": "ok",
@@ -48,11 +42,7 @@ pub async fn healthz(state: Data<AppState>) -> HttpResponse {
 
 pub async fn metrics(state: Data<AppState>) -> HttpResponse {
     let snapshot = state.current();
-    let reload = state
-        .reload
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
+    let reload = state.service.reload_status();
     let version_labels = format!(
         "{{name=\"{}\",version=\"{}\"}}",
         escape(&snapshot.catalog.meta.name),

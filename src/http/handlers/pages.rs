@@ -2,7 +2,6 @@
 //! form, `/static/...`), the page answers of the resources that negotiate (`/types`,
 //! `/types/{key}`, `/media-types/{mediaType}`), and the headers every page shares.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use actix_web::http::StatusCode;
@@ -10,85 +9,28 @@ use actix_web::http::header;
 use actix_web::web::{Data, Form, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::submissions::{Submissions, check_definition, split_id, store_definition};
-use super::types::ListQuery;
-use crate::catalog::classify::{Reference, classify};
-use crate::catalog::{Published, TypeEntry};
-use crate::http::body::{Body, CachePolicy, Compression, HTML, accepts_gzip, gzip};
+use super::shared::{
+    Submissions, TypeQuery, catalog, check_definition, page, page_response, split_id,
+    store_definition,
+};
+use crate::catalog::classify::classify;
+use crate::documents::Document;
+use crate::http::body::{CachePolicy, respond};
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
-use crate::http::state::{AppState, Snapshot};
+use crate::http::state::AppState;
 use crate::pages::classify::ClassifyForm;
 use crate::pages::submission::SubmitForm;
 use crate::pages::{self, Paths, assets};
 use crate::submission::Format;
 
-/// Pages load only their own stylesheet, script and `data:` icons, and post only to us.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; \
-     img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
 /// `GET /`: the catalog, filtered by the same query parameters as `GET /types`.
 pub async fn home(
     request: HttpRequest,
     state: Data<AppState>,
-    query: Query<ListQuery>,
+    query: Query<TypeQuery>,
 ) -> HttpResponse {
     catalog(&request, &state.current(), &query)
-}
-
-/// The catalog page for `query`: every card, those the API's filter rejects hidden.
-pub fn catalog(request: &HttpRequest, snapshot: &Snapshot, query: &ListQuery) -> HttpResponse {
-    let visible: HashSet<String> = super::types::filter(snapshot, query)
-        .into_iter()
-        .map(|summary| summary.id.clone())
-        .collect();
-    let text = |value: &Option<String>| value.clone().unwrap_or_default();
-    let search = pages::catalog::Search {
-        q: text(&query.q),
-        vendor: text(&query.vendor),
-        status: text(&query.status),
-        tag: text(&query.tag),
-    };
-    page(
-        request,
-        pages::catalog::render_page(
-            &snapshot.catalog,
-            &search,
-            &|id| visible.contains(id.as_str()),
-            &Paths::server(request.path()),
-        ),
-    )
-}
-
-/// The type page of one version; the query's `registry`, `repository`, `tag` and `digest`
-/// fill the action commands.
-pub fn type_page(
-    request: &HttpRequest,
-    snapshot: &Snapshot,
-    entry: &TypeEntry,
-    published: &Published,
-) -> Result<HttpResponse, ApiError> {
-    let reference = Query::<Reference>::from_query(request.query_string())
-        .map(Query::into_inner)
-        .unwrap_or_default();
-    let html = pages::type_page::render_page(
-        &snapshot.catalog,
-        entry,
-        published,
-        &reference,
-        &Paths::server(request.path()),
-    )?;
-    Ok(page(request, html))
-}
-
-/// The media type page; `None` when no type uses `key`.
-pub fn media_type_page(
-    request: &HttpRequest,
-    snapshot: &Snapshot,
-    key: &str,
-) -> Option<HttpResponse> {
-    pages::media_type::render_page(&snapshot.catalog, key, &Paths::server(request.path()))
-        .map(|html| page(request, html))
 }
 
 /// `GET /api`.
@@ -156,13 +98,13 @@ pub async fn classify_submit(
 }
 
 /// Assets, precomputed with their ETag and gzip variant.
-static ASSET_BODIES: LazyLock<Vec<(&'static str, Body)>> = LazyLock::new(|| {
+static ASSET_BODIES: LazyLock<Vec<(&'static str, Document)>> = LazyLock::new(|| {
     assets::all()
         .iter()
         .map(|asset| {
             (
                 asset.file_name.as_str(),
-                Body::new(asset.bytes.to_vec(), asset.content_type),
+                Document::new(asset.bytes.to_vec(), asset.content_type),
             )
         })
         .collect()
@@ -173,63 +115,13 @@ pub async fn asset(request: HttpRequest, file: Path<String>) -> Result<HttpRespo
     ASSET_BODIES
         .iter()
         .find(|(name, _)| *name == file.as_str())
-        .map(|(_, body)| body.respond(&request, CachePolicy::Asset))
+        .map(|(_, document)| respond(document, &request, CachePolicy::Asset))
         .ok_or_else(|| {
             ApiError::NotFound(format!(
                 "no asset `{}`",
                 file.chars().take(100).collect::<String>()
             ))
         })
-}
-
-/// A page answer: strong ETags (one per content coding), `304`, gzip when the client takes
-/// it, short caching, and the page's security headers.
-pub fn page(request: &HttpRequest, html: String) -> HttpResponse {
-    let mut response = Body::once(html.into_bytes(), HTML).respond(request, CachePolicy::Latest);
-    add_page_headers(response.headers_mut());
-    response
-}
-
-/// An HTML answer with any status (forms, error pages), gzipped when the client takes it.
-pub fn page_response(request: &HttpRequest, status: StatusCode, html: String) -> HttpResponse {
-    let mut response = HttpResponse::build(status);
-    response
-        .insert_header((header::CONTENT_TYPE, HTML))
-        .insert_header((header::VARY, "Accept, Accept-Encoding"));
-    let mut response = if accepts_gzip(request) {
-        response
-            .insert_header((header::CONTENT_ENCODING, "gzip"))
-            .body(gzip(html.as_bytes(), Compression::fast()))
-    } else {
-        response.body(html)
-    };
-    add_page_headers(response.headers_mut());
-    response
-}
-
-fn add_page_headers(headers: &mut header::HeaderMap) {
-    for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
-    ] {
-        headers.insert(name, header::HeaderValue::from_static(value));
-    }
-}
-
-/// The error page for `status`, for clients that prefer HTML.
-pub fn error_page(request: &HttpRequest, status: StatusCode, detail: &str) -> HttpResponse {
-    let meta = request
-        .app_data::<Data<AppState>>()
-        .map(|state| state.current().catalog.meta.clone());
-    let html = pages::error::render_page(
-        status.as_u16(),
-        status.canonical_reason().unwrap_or("Error"),
-        detail,
-        meta.as_ref(),
-        &Paths::server(request.path()),
-    );
-    page_response(request, status, html)
 }
 
 fn capitalize(text: &str) -> String {

@@ -6,23 +6,16 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{parse_json, require_json};
-use crate::http::access::{RateLimiter, ReviewTokens};
+use super::shared::{
+    Submissions, check_definition, page_response, parse_json, require_json, split_id,
+    store_definition, store_error, submission_error,
+};
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
-use crate::store::{Inserted, Store, StoreError};
 use crate::submission::{
-    self, Evaluated, Format, Review, Status, Submission, SubmissionError, SubmissionId, Timestamp,
-    evaluate,
+    self, Format, Review, ReviewState, Submission, SubmissionId, Timestamp, evaluate,
 };
-
-/// What the submission handlers share: the store, the review tokens and the rate limit.
-pub struct Submissions {
-    pub store: Store,
-    pub tokens: ReviewTokens,
-    pub limiter: RateLimiter,
-}
 
 #[derive(Debug, Deserialize)]
 pub struct CreateQuery {
@@ -72,55 +65,8 @@ pub async fn check(
         })))
 }
 
-/// Evaluates a definition against the catalog as it is now, without storing it.
-pub async fn check_definition(
-    state: &Data<AppState>,
-    type_id: String,
-    body: Vec<u8>,
-    format: Format,
-) -> Result<Evaluated, ApiError> {
-    let catalog = state.current();
-    web::block(move || {
-        evaluate(&catalog.catalog, &type_id, &body, format).map_err(submission_error)
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.to_string()))?
-}
-
-/// What `POST /submissions` and the submit page share: the client's rate limit, the check
-/// against the current catalog and the durable write (or the existing submission of the same
-/// content).
-pub async fn store_definition(
-    request: &HttpRequest,
-    state: &Data<AppState>,
-    submissions: &Data<Submissions>,
-    type_id: String,
-    body: Vec<u8>,
-    format: Format,
-) -> Result<Inserted, ApiError> {
-    if let Some(client) = request.peer_addr().map(|a| a.ip()) {
-        if let Err(wait) = submissions.limiter.check(client) {
-            return Err(ApiError::TooManyRequests(format!(
-                "too many submissions from this address; try again in {wait} s"
-            )));
-        }
-    }
-    let catalog = state.current();
-    let submissions = submissions.clone().into_inner();
-    web::block(move || {
-        let evaluated =
-            evaluate(&catalog.catalog, &type_id, &body, format).map_err(submission_error)?;
-        submissions
-            .store
-            .insert(&evaluated, Timestamp::now())
-            .map_err(store_error)
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.to_string()))?
-}
-
 #[derive(Debug, Deserialize)]
-pub struct ListQuery {
+pub struct SubmissionQuery {
     status: Option<String>,
     limit: Option<usize>,
     offset: Option<usize>,
@@ -129,12 +75,12 @@ pub struct ListQuery {
 /// `GET /submissions?status=&limit=&offset=`
 pub async fn list(
     submissions: Data<Submissions>,
-    query: Query<ListQuery>,
+    query: Query<SubmissionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let status = match query.status.as_deref() {
         None | Some("") => None,
         Some(text) => Some(
-            text.parse::<Status>()
+            text.parse::<ReviewState>()
                 .map_err(|error| ApiError::BadRequest(error.to_string()))?,
         ),
     };
@@ -170,8 +116,7 @@ pub async fn get(
             &submission,
             &crate::pages::Paths::server(request.path()),
         );
-        let mut response =
-            super::pages::page_response(&request, actix_web::http::StatusCode::OK, html);
+        let mut response = page_response(&request, actix_web::http::StatusCode::OK, html);
         response.headers_mut().insert(
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("no-store"),
@@ -211,7 +156,7 @@ pub async fn approve(
             current.format,
         )
         .map_err(submission_error)?;
-        if recheck.status == Status::Invalid {
+        if recheck.status == ReviewState::Invalid {
             let problems: Vec<String> = recheck
                 .diagnostics
                 .iter()
@@ -312,7 +257,7 @@ pub fn view(submission: &Submission) -> Value {
         let base = format!("/submissions/{}", submission.id);
         let mut links = serde_json::Map::new();
         links.insert("self".into(), json!(base));
-        if submission.status == Status::Approved {
+        if submission.status == ReviewState::Approved {
             links.insert("file".into(), json!(format!("{base}/file")));
             links.insert("patch".into(), json!(format!("{base}/patch")));
         }
@@ -325,7 +270,7 @@ fn approved_output(
     submission: &Submission,
     render: fn(&Submission) -> Option<String>,
 ) -> Result<String, ApiError> {
-    if submission.status != Status::Approved {
+    if submission.status != ReviewState::Approved {
         return Err(ApiError::Conflict(format!(
             "submission {} is {}; only approved submissions have a file to commit",
             submission.id, submission.status
@@ -407,75 +352,4 @@ fn body_format(request: &HttpRequest) -> Result<Format, ApiError> {
             content_type.chars().take(100).collect::<String>()
         ))
     })
-}
-
-/// The type id from `?id=`, or from a top-level `id` field, which is then removed.
-pub fn split_id(
-    query_id: Option<String>,
-    format: Format,
-    body: &[u8],
-) -> Result<(String, Vec<u8>), ApiError> {
-    if let Some(id) = query_id.filter(|id| !id.is_empty()) {
-        return Ok((id, body.to_vec()));
-    }
-    let missing = || {
-        ApiError::BadRequest(
-            "name the type: `?id=<vendor>/<name>` or a top-level `id` field".into(),
-        )
-    };
-    let text = std::str::from_utf8(body)
-        .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
-    let mut document = submission::parse(text, format).map_err(|(message, _, _)| {
-        ApiError::BadRequest(format!(
-            "name the type with `?id=<vendor>/<name>`: the body cannot be read for an `id` field ({})",
-            message.chars().take(300).collect::<String>()
-        ))
-    })?;
-    let id = document
-        .as_object_mut()
-        .and_then(|fields| fields.shift_remove("id"))
-        .and_then(|id| id.as_str().map(String::from))
-        .ok_or_else(missing)?;
-    let rewritten = match format {
-        Format::Json => serde_json::to_vec(&document).expect("values serialize"),
-        Format::Yaml => serde_yaml::to_string(&document)
-            .map_err(|e| ApiError::Unprocessable(e.to_string()))?
-            .into_bytes(),
-    };
-    Ok((id, rewritten))
-}
-
-fn submission_error(error: SubmissionError) -> ApiError {
-    match error {
-        SubmissionError::TooLarge { .. } => ApiError::PayloadTooLarge(error.to_string()),
-        SubmissionError::Empty | SubmissionError::NotUtf8 => {
-            ApiError::BadRequest(error.to_string())
-        }
-        SubmissionError::Catalog(error) => ApiError::from(error),
-        other => ApiError::Unprocessable(other.to_string()),
-    }
-}
-
-/// The store's errors as answers: a full or read-only disk is 503, reads keep working.
-fn store_error(error: StoreError) -> ApiError {
-    match error {
-        StoreError::TooManyPending { .. } => ApiError::TooManyRequests(error.to_string()),
-        StoreError::NotFound(_) => ApiError::NotFound(error.to_string()),
-        StoreError::Review(_) | StoreError::PathTaken { .. } => {
-            ApiError::Conflict(error.to_string())
-        }
-        StoreError::DiskFull(_) | StoreError::ReadOnly(_) | StoreError::Locked(_) => {
-            tracing::error!(%error, "submission store refused a write");
-            // The cause, with paths and OS errors, is for the log; the client learns what to do.
-            let why = match error {
-                StoreError::DiskFull(_) => "the disk is full",
-                StoreError::ReadOnly(_) => "the data directory is read-only",
-                _ => "the data directory is in use by another process",
-            };
-            ApiError::Unavailable(format!(
-                "submissions cannot be stored right now ({why}); reads keep working, try again later"
-            ))
-        }
-        other => ApiError::Internal(other.to_string()),
-    }
 }

@@ -6,36 +6,27 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{decode_tail, pages, parse_json, require_json};
+use super::shared::{
+    DEFAULT_LIMIT, MAX_LIMIT, TypeQuery, catalog, decode_tail, filter, parse_json, require_json,
+    type_page,
+};
 use crate::catalog::definition::Status;
 use crate::catalog::{Resolution, TypeEntry, TypeSummary, VersionEntry};
-use crate::http::body::{CachePolicy, respond_dynamic};
+use crate::http::body::{CachePolicy, respond_answer, respond_dynamic};
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
-use crate::http::state::{AppState, Snapshot};
-
-const DEFAULT_LIMIT: usize = 100;
-const MAX_LIMIT: usize = 1000;
-
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    pub q: Option<String>,
-    pub status: Option<String>,
-    pub vendor: Option<String>,
-    pub tag: Option<String>,
-    pub limit: Option<usize>,
-    pub offset: Option<usize>,
-}
+use crate::http::state::AppState;
+use crate::service::Snapshot;
 
 /// `GET /types`: the latest version of every type, filtered and paged.
 pub async fn list(
     request: HttpRequest,
     state: Data<AppState>,
-    query: Query<ListQuery>,
+    query: Query<TypeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snapshot = state.current();
     if prefers_html(&request) {
-        return Ok(pages::catalog(&request, &snapshot, &query));
+        return Ok(catalog(&request, &snapshot, &query));
     }
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
@@ -51,38 +42,6 @@ pub async fn list(
         &request,
         &json!({"total": total, "offset": offset, "limit": limit, "types": page}),
     ))
-}
-
-/// The types that pass every filter of `query`, in id order.
-pub fn filter<'s>(snapshot: &'s Snapshot, query: &ListQuery) -> Vec<&'s TypeSummary> {
-    let q = query
-        .q
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-        .map(str::to_ascii_lowercase);
-    snapshot
-        .summaries()
-        .filter(|s| q.as_deref().is_none_or(|q| s.matches_text(q)))
-        .filter(|s| {
-            query
-                .status
-                .as_deref()
-                .is_none_or(|status| s.status.as_str() == status)
-        })
-        .filter(|s| {
-            query
-                .vendor
-                .as_deref()
-                .is_none_or(|vendor| s.id.split('/').next() == Some(vendor))
-        })
-        .filter(|s| {
-            query
-                .tag
-                .as_deref()
-                .is_none_or(|tag| s.tags.iter().any(|t| t == tag))
-        })
-        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,28 +73,31 @@ pub async fn get(
             let (version, policy) = select(entry, query.version.as_deref())?;
             if prefers_html(&request) {
                 let published = snapshot.catalog.published(version)?;
-                return pages::type_page(&request, &snapshot, entry, &published);
+                return type_page(&request, &snapshot, entry, &published);
             }
-            let mut response = snapshot
-                .definition(entry, version)?
-                .respond(&request, policy);
+            let mut response =
+                respond_answer(&snapshot.definition(entry, version)?, &request, policy);
             add_deprecation_headers(&mut response, version);
             Ok(response)
         }
         Target::StaticFile(wanted) => {
             let (version, policy) = select(entry, wanted.as_deref().or(query.version.as_deref()))?;
-            Ok(snapshot
-                .definition(entry, version)?
-                .respond(&request, policy))
+            Ok(respond_answer(
+                &snapshot.definition(entry, version)?,
+                &request,
+                policy,
+            ))
         }
-        Target::Versions => Ok(snapshot
-            .versions(entry)?
-            .respond(&request, CachePolicy::Latest)),
+        Target::Versions => Ok(respond_answer(
+            &snapshot.versions(entry)?,
+            &request,
+            CachePolicy::Latest,
+        )),
         Target::Schema => {
             let (published, policy) = select(entry, query.version.as_deref())?;
             snapshot
                 .schema(entry, published)?
-                .map(|body| body.respond(&request, policy))
+                .map(|answer| respond_answer(&answer, &request, policy))
                 .ok_or_else(|| {
                     ApiError::NotFound(format!(
                         "{} {} defines no config schema",
@@ -309,28 +271,9 @@ fn add_deprecation_headers(response: &mut HttpResponse, definition: &VersionEntr
 
 /// `2026-12-31` as an HTTP date (midnight UTC).
 fn http_date(date: &str) -> Option<String> {
-    let mut parts = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (Some(Some(year)), Some(Some(month)), Some(Some(day))) =
-        (parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    let days = days_from_civil(year, month, day);
-    let seconds = u64::try_from(days.checked_mul(86_400)?).ok()?;
-    Some(httpdate::fmt_http_date(
-        std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds),
-    ))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_index = (month + 9) % 12;
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    let date: jiff::civil::Date = date.parse().ok()?;
+    let midnight = jiff::tz::TimeZone::UTC.to_timestamp(date.into()).ok()?;
+    Some(httpdate::fmt_http_date(midnight.into()))
 }
 
 #[cfg(test)]

@@ -5,22 +5,24 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::image::{self, Fingerprint, Image};
-use super::state::{AppState, Snapshot};
+use super::{Service, Snapshot};
 use crate::catalog::{Catalog, CatalogFiles, Diagnostic};
-use crate::oci::{self, CatalogReference, Credentials, Remote};
+use crate::image::{self, Fingerprint, Image};
 
 /// Where the served catalog comes from.
 #[derive(Debug, Clone)]
 pub enum CatalogSource {
     Embedded,
     Directory(PathBuf),
-    /// A catalog published with `typehouse publish`, pulled anew on every read (SIGHUP).
-    Oci {
-        reference: CatalogReference,
-        plain_http: bool,
-        auth: Credentials,
-    },
+    /// A catalog read anew from elsewhere on every load (SIGHUP): a catalog published into a
+    /// registry, read by the `oci` module.
+    Remote(Arc<dyn RemoteCatalog>),
+}
+
+/// A catalog kept somewhere else than on this machine.
+pub trait RemoteCatalog: std::fmt::Debug + Send + Sync {
+    /// Reads its files. Blocking.
+    fn read(&self) -> std::io::Result<CatalogFiles>;
 }
 
 impl CatalogSource {
@@ -30,20 +32,7 @@ impl CatalogSource {
         match self {
             Self::Embedded => Ok(CatalogFiles::embedded()),
             Self::Directory(dir) => CatalogFiles::read_dir(dir),
-            Self::Oci {
-                reference,
-                plain_http,
-                auth,
-            } => {
-                let remote = Remote {
-                    reference: reference.clone(),
-                    plain_http: *plain_http,
-                    credentials: auth.clone(),
-                };
-                let pulled = oci::pull(&remote).map_err(std::io::Error::other)?;
-                tracing::info!(%reference, digest = %pulled.digest, version = %pulled.config.version, "catalog pulled");
-                Ok(pulled.files)
-            }
+            Self::Remote(remote) => remote.read(),
         }
     }
 }
@@ -143,16 +132,16 @@ pub fn load(source: &CatalogSource, images: Option<&Path>) -> Result<Snapshot, L
 
 /// Loads `source` and swaps it in; returns whether it took effect. Blocking: call it from a
 /// thread of its own.
-pub fn reload(state: &AppState, source: &CatalogSource) -> bool {
-    let outcome = load(source, state.images.as_deref()).map_err(|error| match error {
+pub fn reload(service: &Service, source: &CatalogSource) -> bool {
+    let outcome = load(source, service.images.as_deref()).map_err(|error| match error {
         LoadError::Read(error) => vec![Diagnostic::error("file-read", "", error.to_string())],
         LoadError::Invalid(errors) => errors,
     });
-    let mut status = state.reload.lock().unwrap_or_else(|p| p.into_inner());
+    let mut status = service.reload.lock().unwrap_or_else(|p| p.into_inner());
     match outcome {
         Ok(snapshot) => {
             tracing::info!(types = snapshot.catalog.len(), version = %snapshot.catalog.meta.version, "catalog reloaded");
-            state.snapshot.store(Arc::new(snapshot));
+            service.replace(snapshot);
             status.reloads += 1;
             status.last_error = None;
             status.last_error_at = None;
@@ -175,8 +164,9 @@ pub fn reload(state: &AppState, source: &CatalogSource) -> bool {
     }
 }
 
-/// A cheap fingerprint of a directory: every file's path, size and modification time.
-pub fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+/// Every file under a directory with its size and modification time: cheap to take, and
+/// different whenever a file is added, removed or written.
+fn stat_listing(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
@@ -198,28 +188,30 @@ pub fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     found
 }
 
-/// Polls `dir` and reloads when anything under it changes, until the state is dropped.
-pub fn watch(state: std::sync::Weak<AppState>, dir: PathBuf, interval: Duration) {
+/// Polls `dir` and reloads when anything under it changes, until the service is dropped.
+pub fn watch(service: std::sync::Weak<Service>, dir: PathBuf, interval: Duration) {
     std::thread::spawn(move || {
         // Taken here, off the start-up path (statting a large catalog takes a while). A change
         // made since the catalog was loaded still counts: the files' content fingerprint is
         // compared with the one the serving snapshot was loaded from.
-        let mut last = fingerprint(&dir);
-        let loaded = state
+        let mut last = stat_listing(&dir);
+        let loaded = service
             .upgrade()
-            .and_then(|state| state.current().fingerprint.clone());
+            .and_then(|service| service.current().fingerprint.clone());
         let now = Fingerprint::of_dir(&dir).ok().map(Fingerprint::finish);
         if loaded.is_some() && now.is_some() && loaded != now {
-            if let Some(state) = state.upgrade() {
-                reload(&state, &CatalogSource::Directory(dir.clone()));
+            if let Some(service) = service.upgrade() {
+                reload(&service, &CatalogSource::Directory(dir.clone()));
             }
         }
         let mut pause = interval;
         loop {
             std::thread::sleep(pause);
-            let Some(state) = state.upgrade() else { return };
+            let Some(service) = service.upgrade() else {
+                return;
+            };
             let started = std::time::Instant::now();
-            let current = fingerprint(&dir);
+            let current = stat_listing(&dir);
             // Polling is not free: on a 10,000-type catalog one pass stats some 25,000 files
             // and took a quarter of the server's CPU time at a 1 s interval. Polling never
             // takes more than a tenth of one core.
@@ -227,8 +219,8 @@ pub fn watch(state: std::sync::Weak<AppState>, dir: PathBuf, interval: Duration)
             if current != last {
                 // Let an editor or `git checkout` finish writing before reading.
                 std::thread::sleep(interval / 2);
-                last = fingerprint(&dir);
-                reload(&state, &CatalogSource::Directory(dir.clone()));
+                last = stat_listing(&dir);
+                reload(&service, &CatalogSource::Directory(dir.clone()));
             }
         }
     });

@@ -1,0 +1,28 @@
+//! The definitions an image reads back, kept in a small fixed cache.
+
+use std::sync::Arc;
+
+use super::Image;
+use super::format::{decode_files, read};
+use crate::catalog::{CatalogFiles, DefinitionReadError, DefinitionStore, Published};
+
+impl DefinitionStore for Image {
+    fn definition(&self, slot: u32) -> Result<Arc<Published>, DefinitionReadError> {
+        let cell = &self.cache[slot as usize % self.cache.len()];
+        if let Some((cached, published)) = &*cell.lock().unwrap_or_else(|p| p.into_inner()) {
+            if *cached == slot {
+                return Ok(Arc::clone(published));
+            }
+        }
+        let published = Arc::new(self.read_definition(slot)?);
+        *cell.lock().unwrap_or_else(|p| p.into_inner()) = Some((slot, Arc::clone(&published)));
+        Ok(published)
+    }
+
+    fn files(&self) -> Result<CatalogFiles, DefinitionReadError> {
+        let bytes =
+            read(&self.file, self.files).map_err(|error| DefinitionReadError(error.to_string()))?;
+        decode_files(&bytes)
+            .ok_or_else(|| DefinitionReadError("the stored catalog files do not decode".into()))
+    }
+}

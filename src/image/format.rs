@@ -1,0 +1,150 @@
+//! The image file's layout: a fixed header (magic, format, where the head is, the head's
+//! SHA-256), then the blobs, then the head: JSON lines that say where every blob is.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::catalog::{
+    CatalogFiles, CatalogMeta, MediaType, Role, TypeId, TypeSummary, VersionEntry,
+    files::FileContent,
+};
+
+/// Bumped whenever the layout or the meaning of a field changes.
+pub(super) const FORMAT: u32 = 1;
+pub(super) const MAGIC: &[u8; 16] = b"typehouse-image\n";
+/// Magic, format, padding, head offset, head length, head SHA-256.
+pub(super) const HEADER_LEN: u64 = 16 + 4 + 4 + 8 + 8 + 32;
+
+/// Where a blob is in the file: offset and length.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub(super) struct Blob(pub(super) u64, pub(super) u64);
+
+/// An answer: at its offset, the identity bytes, then their gzip variant; and the ETag (the
+/// hex of the first 128 bits of the identity's SHA-256, as [`strong_etag`] makes it).
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct BodyHead(
+    pub(super) u64,
+    pub(super) u64,
+    pub(super) u64,
+    pub(super) String,
+);
+
+/// The first line of the head; a line per type follows, each a [`TypeHead`]. Lines are parsed
+/// one at a time, so that opening never holds the whole head, parsed or not.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Head {
+    pub(super) fingerprint: String,
+    pub(super) meta: CatalogMeta,
+    pub(super) definition_schema: Arc<Value>,
+    pub(super) index: BodyHead,
+    pub(super) files: Blob,
+    pub(super) types: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct TypeHead {
+    pub(super) id: TypeId,
+    pub(super) summary: TypeSummary,
+    pub(super) uses: Vec<UseHead>,
+    pub(super) version_list: BodyHead,
+    pub(super) versions: Vec<VersionHead>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct VersionHead {
+    pub(super) entry: VersionEntry,
+    /// The version's JSON document, which is also what its definition is read back from.
+    pub(super) answer: BodyHead,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) schema: Option<BodyHead>,
+    /// [`Extras`].
+    pub(super) extras: Blob,
+}
+
+/// A [`DeclaredUse`], as an array: the head has tens of thousands.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct UseHead(pub(super) MediaType, pub(super) Role, pub(super) bool);
+
+/// What a definition is read back with besides its JSON document.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Extras {
+    pub(super) path: String,
+    /// How its config schema resolves; the document is the inline one or the schema answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) schema: Option<SchemaResolution>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) icon_svg: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SchemaResolution {
+    pub(super) base_uri: String,
+    #[serde(default, skip_serializing_if = "HashMap::is_empty")]
+    pub(super) known: HashMap<String, Value>,
+}
+
+pub(super) fn check_bounds(Blob(offset, len): Blob, file_len: u64) -> Result<(), String> {
+    match offset.checked_add(len) {
+        Some(end) if offset >= HEADER_LEN && end <= file_len => Ok(()),
+        _ => Err(format!(
+            "a blob at {offset} of {len} bytes lies outside the file"
+        )),
+    }
+}
+
+pub(super) fn read(file: &File, Blob(offset, len): Blob) -> io::Result<Vec<u8>> {
+    let len = usize::try_from(len).map_err(io::Error::other)?;
+    let mut bytes = vec![0; len];
+    file.read_exact_at(&mut bytes, offset)?;
+    Ok(bytes)
+}
+
+/// loaded catalog has no file it could not read.
+pub(super) fn encode_files(files: &CatalogFiles) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (path, content) in files.iter() {
+        if let FileContent::Bytes(bytes) = content {
+            out.extend_from_slice(&(path.len() as u64).to_le_bytes());
+            out.extend_from_slice(path.as_bytes());
+            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            out.extend_from_slice(bytes);
+        }
+    }
+    out
+}
+
+pub(super) fn decode_files(mut bytes: &[u8]) -> Option<CatalogFiles> {
+    fn take<'a>(bytes: &mut &'a [u8], len: usize) -> Option<&'a [u8]> {
+        if bytes.len() < len {
+            return None;
+        }
+        let (taken, rest) = bytes.split_at(len);
+        *bytes = rest;
+        Some(taken)
+    }
+    fn length(bytes: &mut &[u8]) -> Option<usize> {
+        let raw = take(bytes, 8)?;
+        usize::try_from(u64::from_le_bytes(raw.try_into().ok()?)).ok()
+    }
+    let mut files = CatalogFiles::default();
+    while !bytes.is_empty() {
+        let path_len = length(&mut bytes)?;
+        let path = std::str::from_utf8(take(&mut bytes, path_len)?)
+            .ok()?
+            .to_string();
+        let len = length(&mut bytes)?;
+        files.insert(path, take(&mut bytes, len)?.to_vec());
+    }
+    Some(files)
+}

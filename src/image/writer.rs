@@ -1,0 +1,218 @@
+//! Compiling a catalog into an image: every type's documents rendered on every core, batch
+//! by batch, and written in order behind a header that is filled in last.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::Image;
+use super::format::{
+    Blob, BodyHead, Extras, FORMAT, HEADER_LEN, Head, MAGIC, SchemaResolution, TypeHead, UseHead,
+    VersionHead, encode_files,
+};
+use crate::catalog::{Catalog, DeclaredUse, DefinitionReadError, TypeEntry};
+use crate::documents::{
+    Compression, gzip, index_document, schema_bytes, strong_etag, version_document,
+    version_list_document,
+};
+
+impl Image {
+    /// Compiles `catalog` (loaded from files) into an image at `path`, written whole to a
+    /// temporary file first and renamed into place once durable: a crash never leaves a
+    /// half-written image under the final name.
+    pub fn write(catalog: &Catalog, fingerprint: &str, path: &Path) -> io::Result<()> {
+        let temporary = path.with_extension(format!("image.{}.tmp", std::process::id()));
+        let written = write_to(catalog, fingerprint, &temporary);
+        if let Err(error) = written {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(error);
+        }
+        std::fs::rename(&temporary, path)?;
+        if let Some(dir) = path.parent() {
+            // The rename is durable once the directory is.
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+struct Writer<W> {
+    out: W,
+    offset: u64,
+}
+
+impl<W: Write> Writer<W> {
+    fn blob(&mut self, bytes: &[u8]) -> io::Result<Blob> {
+        self.out.write_all(bytes)?;
+        let blob = Blob(self.offset, bytes.len() as u64);
+        self.offset += blob.1;
+        Ok(blob)
+    }
+
+    /// An answer: its bytes, their gzip variant and their ETag.
+    fn body(&mut self, bytes: &[u8]) -> io::Result<BodyHead> {
+        let identity = self.blob(bytes)?;
+        let gzip = self.blob(&gzip(bytes, Compression::default()))?;
+        let etag = strong_etag(bytes);
+        Ok(BodyHead(
+            identity.0,
+            identity.1,
+            gzip.1,
+            etag.trim_matches('"').to_string(),
+        ))
+    }
+}
+
+/// One type's blobs, rendered into a buffer of their own: its head's offsets count from the
+/// buffer's start until [`TypeHead::shift`] places them in the file.
+struct Rendered {
+    bytes: Vec<u8>,
+    head: TypeHead,
+}
+
+impl TypeHead {
+    fn shift(&mut self, base: u64) {
+        let body = |body: &mut BodyHead| body.0 += base;
+        body(&mut self.version_list);
+        for version in &mut self.versions {
+            body(&mut version.answer);
+            if let Some(schema) = &mut version.schema {
+                body(schema);
+            }
+            version.extras.0 += base;
+        }
+    }
+}
+
+fn render_type(catalog: &Catalog, entry: &TypeEntry) -> io::Result<Rendered> {
+    let failed = |error: DefinitionReadError| io::Error::other(error.to_string());
+    let mut writer = Writer {
+        out: Vec::new(),
+        offset: 0,
+    };
+    let mut versions = Vec::with_capacity(entry.versions.len());
+    for version in &entry.versions {
+        let published = catalog.published(version).map_err(failed)?;
+        let extras = Extras {
+            path: published.path.clone(),
+            schema: published.config_schema.as_ref().map(|schema| {
+                let parts = schema.parts();
+                SchemaResolution {
+                    base_uri: parts.base_uri,
+                    known: parts.known,
+                }
+            }),
+            icon_svg: published.icon_svg.clone(),
+        };
+        let extras = serde_json::to_vec(&extras).map_err(io::Error::other)?;
+        let answer =
+            serde_json::to_vec_pretty(&version_document(&published)).map_err(io::Error::other)?;
+        versions.push(VersionHead {
+            entry: version.clone(),
+            answer: writer.body(&answer)?,
+            schema: schema_bytes(&published)
+                .map(|bytes| writer.body(&bytes))
+                .transpose()?,
+            extras: writer.blob(&extras)?,
+        });
+    }
+    let latest = catalog.published(entry.latest()).map_err(failed)?;
+    let version_list = version_list_document(catalog, entry).map_err(failed)?;
+    let version_list = serde_json::to_vec_pretty(&version_list).map_err(io::Error::other)?;
+    let head = TypeHead {
+        id: entry.id.clone(),
+        summary: catalog.summary(entry).clone(),
+        uses: DeclaredUse::of(&latest.definition)
+            .into_iter()
+            .map(|u| UseHead(u.media_type, u.role, u.identifying))
+            .collect(),
+        version_list: writer.body(&version_list)?,
+        versions,
+    };
+    Ok(Rendered {
+        bytes: writer.out,
+        head,
+    })
+}
+
+/// Types rendered at a time: enough to keep every core busy, few enough that their buffers
+/// stay small.
+const RENDER_BATCH: usize = 256;
+
+fn write_to(catalog: &Catalog, fingerprint: &str, path: &Path) -> io::Result<()> {
+    let failed = |error: DefinitionReadError| io::Error::other(error.to_string());
+    let file = File::create(path)?;
+    let mut writer = Writer {
+        out: BufWriter::with_capacity(1 << 20, file),
+        offset: 0,
+    };
+    writer.out.write_all(&[0; HEADER_LEN as usize])?;
+    writer.offset = HEADER_LEN;
+
+    // Rendering is mostly compressing: one thread per core, batch by batch, written in order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let entries: Vec<_> = catalog.types().collect();
+    let mut types = Vec::with_capacity(catalog.len());
+    for batch in entries.chunks(RENDER_BATCH) {
+        let rendered: Vec<io::Result<Rendered>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .chunks(batch.len().div_ceil(threads))
+                .map(|run| {
+                    scope.spawn(move || {
+                        run.iter()
+                            .map(|entry| render_type(catalog, entry))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| handle.join().expect("rendering does not panic"))
+                .collect()
+        });
+        for rendered in rendered {
+            let Rendered { bytes, mut head } = rendered?;
+            head.shift(writer.offset);
+            writer.out.write_all(&bytes)?;
+            writer.offset += bytes.len() as u64;
+            types.push(head);
+        }
+    }
+    let index = serde_json::to_vec_pretty(&index_document(catalog)).map_err(io::Error::other)?;
+    let index = writer.body(&index)?;
+    let files = catalog.files().map_err(failed)?;
+    let files = writer.blob(&encode_files(&files))?;
+    let start = Head {
+        fingerprint: fingerprint.to_string(),
+        meta: catalog.meta.clone(),
+        definition_schema: Arc::clone(&catalog.definition_schema),
+        index,
+        files,
+        types: types.len(),
+    };
+    // Compact JSON escapes every newline in strings, so lines split it safely.
+    let mut head = serde_json::to_vec(&start).map_err(io::Error::other)?;
+    for type_head in &types {
+        head.push(b'\n');
+        serde_json::to_writer(&mut head, type_head).map_err(io::Error::other)?;
+    }
+    let head_blob = writer.blob(&head)?;
+
+    let mut file = writer
+        .out
+        .into_inner()
+        .map_err(|error| error.into_error())?;
+    let mut header = Vec::with_capacity(HEADER_LEN as usize);
+    header.extend_from_slice(MAGIC);
+    header.extend_from_slice(&FORMAT.to_le_bytes());
+    header.extend_from_slice(&[0; 4]);
+    header.extend_from_slice(&head_blob.0.to_le_bytes());
+    header.extend_from_slice(&head_blob.1.to_le_bytes());
+    header.extend_from_slice(&Sha256::digest(&head));
+    file.seek(SeekFrom::Start(0))?;
+    file.write_all(&header)?;
+    file.sync_all()
+}

@@ -1,0 +1,70 @@
+//! The served catalog over time: the current snapshot, swapped whole by reloads (SIGHUP, the
+//! directory watcher) and the record of the last one. Nothing here knows HTTP: the HTTP layer
+//! reads snapshots through [`Service::current`].
+
+pub mod reload;
+pub mod snapshot;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+use serde::Serialize;
+
+pub use reload::{CatalogSource, IMAGES_DIR, LoadError, RemoteCatalog, load};
+pub use snapshot::{Answer, Snapshot};
+
+use crate::catalog::Diagnostic;
+
+/// The last reload attempt, for health and metrics.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReloadStatus {
+    pub reloads: u64,
+    pub failures: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<Vec<Diagnostic>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error_at: Option<String>,
+}
+
+/// The catalog being served, shared by every worker.
+pub struct Service {
+    snapshot: ArcSwap<Snapshot>,
+    /// Where compiled catalog images are kept; `None` serves reloads from memory.
+    pub images: Option<PathBuf>,
+    pub reload: Mutex<ReloadStatus>,
+}
+
+impl Service {
+    pub fn new(snapshot: Snapshot) -> Self {
+        Self {
+            snapshot: ArcSwap::from_pointee(snapshot),
+            images: None,
+            reload: Mutex::new(ReloadStatus::default()),
+        }
+    }
+
+    pub fn with_images(mut self, dir: PathBuf) -> Self {
+        self.images = Some(dir);
+        self
+    }
+
+    /// The snapshot serving now; a reload never changes one a request already holds.
+    pub fn current(&self) -> Arc<Snapshot> {
+        self.snapshot.load_full()
+    }
+
+    /// Serves `snapshot` from now on.
+    pub fn replace(&self, snapshot: Snapshot) {
+        self.snapshot.store(Arc::new(snapshot));
+    }
+
+    /// The record of the last reload.
+    pub fn reload_status(&self) -> ReloadStatus {
+        self.reload
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
