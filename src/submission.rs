@@ -675,12 +675,7 @@ fn digest(type_id: &TypeId, canonical: &str) -> String {
     hasher.update(type_id.as_str().as_bytes());
     hasher.update(b"\n");
     hasher.update(canonical.as_bytes());
-    let hex: String = hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    format!("sha256:{hex}")
+    format!("sha256:{}", hex::encode(hasher.finalize()))
 }
 
 /// Runs `typehouse check` on the catalog plus the new file, with the catalog as base, and

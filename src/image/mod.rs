@@ -199,7 +199,8 @@ impl Image {
     }
 }
 
-/// Removes every image in `dir` but `keep`, and temporary files of interrupted writes.
+/// Removes every image in `dir` but `keep`, and the temporary files of interrupted writes
+/// (`.<name>.image.<random>`, as [`Image::write`] names them until they are complete).
 pub fn remove_others(dir: &Path, keep: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -207,7 +208,8 @@ pub fn remove_others(dir: &Path, keep: &Path) {
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if path != keep && (name.ends_with(".image") || name.ends_with(".tmp")) {
+        let interrupted = name.starts_with('.') && name.contains(".image.");
+        if path != keep && (name.ends_with(".image") || interrupted) {
             if let Err(error) = std::fs::remove_file(&path) {
                 tracing::warn!(path = %path.display(), %error, "cannot remove an old catalog image");
             }
@@ -417,7 +419,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (path, _) = compile(&loaded(), dir.path());
         std::fs::write(dir.path().join("old.image"), "x").unwrap();
-        std::fs::write(dir.path().join("x.image.7.tmp"), "x").unwrap();
+        std::fs::write(dir.path().join(".x.image.a1b2c3"), "x").unwrap();
         std::fs::write(dir.path().join("unrelated"), "x").unwrap();
         remove_others(dir.path(), &path);
         let mut left: Vec<String> = std::fs::read_dir(dir.path())

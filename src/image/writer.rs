@@ -6,6 +6,7 @@ use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Arc;
 
+use atomic_write_file::AtomicWriteFile;
 use sha2::{Digest, Sha256};
 
 use super::Image;
@@ -24,18 +25,15 @@ impl Image {
     /// temporary file first and renamed into place once durable: a crash never leaves a
     /// half-written image under the final name.
     pub fn write(catalog: &Catalog, fingerprint: &str, path: &Path) -> io::Result<()> {
-        let temporary = path.with_extension(format!("image.{}.tmp", std::process::id()));
-        let written = write_to(catalog, fingerprint, &temporary);
-        if let Err(error) = written {
-            let _ = std::fs::remove_file(&temporary);
-            return Err(error);
+        let mut file = AtomicWriteFile::open(path)?;
+        match write_to(catalog, fingerprint, &mut file) {
+            // Synced, renamed into place, the directory synced.
+            Ok(()) => file.commit(),
+            Err(error) => {
+                let _ = file.discard();
+                Err(error)
+            }
         }
-        std::fs::rename(&temporary, path)?;
-        if let Some(dir) = path.parent() {
-            // The rename is durable once the directory is.
-            File::open(dir)?.sync_all()?;
-        }
-        Ok(())
     }
 }
 
@@ -142,9 +140,8 @@ fn render_type(catalog: &Catalog, entry: &TypeEntry) -> io::Result<Rendered> {
 /// stay small.
 const RENDER_BATCH: usize = 256;
 
-fn write_to(catalog: &Catalog, fingerprint: &str, path: &Path) -> io::Result<()> {
+fn write_to(catalog: &Catalog, fingerprint: &str, file: &mut File) -> io::Result<()> {
     let failed = |error: DefinitionReadError| io::Error::other(error.to_string());
-    let file = File::create(path)?;
     let mut writer = Writer {
         out: BufWriter::with_capacity(1 << 20, file),
         offset: 0,
@@ -201,7 +198,7 @@ fn write_to(catalog: &Catalog, fingerprint: &str, path: &Path) -> io::Result<()>
     }
     let head_blob = writer.blob(&head)?;
 
-    let mut file = writer
+    let file = writer
         .out
         .into_inner()
         .map_err(|error| error.into_error())?;
@@ -213,6 +210,5 @@ fn write_to(catalog: &Catalog, fingerprint: &str, path: &Path) -> io::Result<()>
     header.extend_from_slice(&head_blob.1.to_le_bytes());
     header.extend_from_slice(&Sha256::digest(&head));
     file.seek(SeekFrom::Start(0))?;
-    file.write_all(&header)?;
-    file.sync_all()
+    file.write_all(&header)
 }

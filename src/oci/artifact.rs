@@ -336,14 +336,7 @@ fn relative_path(path: &Path) -> Option<String> {
 
 /// `sha256:<hex>` of `bytes`.
 pub fn sha256_digest(bytes: &[u8]) -> String {
-    let hash = Sha256::digest(bytes);
-    let mut digest = String::with_capacity(7 + 64);
-    digest.push_str("sha256:");
-    for byte in hash {
-        use std::fmt::Write as _;
-        let _ = write!(digest, "{byte:02x}");
-    }
-    digest
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
 /// Checks that `bytes` is the blob `descriptor` names: size, then sha256 digest.

@@ -40,7 +40,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         .iter()
         .map(|&(name, content_type, bytes)| {
             let digest = Sha256::digest(bytes);
-            let hash: String = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
+            let hash = hex::encode(&digest[..5]);
             let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
             Asset {
                 name,

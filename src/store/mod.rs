@@ -764,13 +764,11 @@ fn write_marker(path: &Path, writes: u64) -> Result<(), StoreError> {
         writes,
     };
     let bytes = serde_json::to_vec_pretty(&marker).expect("the marker serializes");
-    let temporary = path.join(format!("{MARKER_FILE}.tmp"));
+    // Replaced whole or not at all: synced, renamed into place, the directory synced.
     let write = || -> io::Result<()> {
-        let mut file = std::fs::File::create(&temporary)?;
+        let mut file = atomic_write_file::AtomicWriteFile::open(path.join(MARKER_FILE))?;
         io::Write::write_all(&mut file, &bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path.join(MARKER_FILE))?;
-        std::fs::File::open(path)?.sync_all()
+        file.commit()
     };
     write().map_err(io_error)
 }
