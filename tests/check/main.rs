@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod base;
+mod classify;
 mod cli;
 mod helpers;
 mod rules;
