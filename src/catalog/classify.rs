@@ -318,7 +318,8 @@ enum Step {
     ArtifactType,
     /// An index's `org.opencontainers.artifactType` annotation (how CNAB marks bundles).
     IndexAnnotation,
-    /// A layer media type one type alone declares, and marks identifying.
+    /// A layer media type one type alone declares, and marks identifying, unless the config
+    /// is another type's own.
     OwnIdentifyingLayer,
     /// `match` conditions that hold.
     Match,
@@ -407,11 +408,16 @@ fn evidence<'c>(
             MatchedBy::Annotation
         }
         Step::OwnIdentifyingLayer | Step::OwnLayer => {
+            // A config one type owns outranks a layer of another type: the config is what
+            // the producer called the artifact (a cosign SBOM attachment over an SPDX layer).
+            let config_owner = config.and_then(|c| own_config(catalog, c));
             for layer in layers {
                 if let [(entry, identifying)] =
                     declarers(catalog, &layer.media_type, &[Role::Layer])[..]
                 {
-                    if identifying || step == Step::OwnLayer {
+                    let contradicted =
+                        config_owner.is_some_and(|owner| owner.position != entry.position);
+                    if (identifying || step == Step::OwnLayer) && !contradicted {
                         found.push(entry);
                     }
                 }
@@ -426,11 +432,7 @@ fn evidence<'c>(
             MatchedBy::Match
         }
         Step::OwnConfig => {
-            if let Some(config) = config {
-                if let [(entry, true)] = declarers(catalog, config, &TYPE_ROLES)[..] {
-                    found.push(entry);
-                }
-            }
+            found.extend(config.and_then(|c| own_config(catalog, c)));
             MatchedBy::ConfigMediaType
         }
         Step::SharedIdentifyingLayer => {
@@ -474,6 +476,14 @@ fn identified<'c>(catalog: &'c Catalog, media_type: &str, roles: &[Role]) -> Vec
         .filter(|(_, identifying)| *identifying)
         .map(|(entry, _)| entry)
         .collect()
+}
+
+/// The type a config media type identifies when no other type declares it.
+fn own_config<'c>(catalog: &'c Catalog, media_type: &str) -> Option<&'c TypeEntry> {
+    match declarers(catalog, media_type, &TYPE_ROLES)[..] {
+        [(entry, true)] => Some(entry),
+        _ => None,
+    }
 }
 
 /// Every type that declares a media type in one of `roles`, with whether it marks it

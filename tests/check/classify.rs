@@ -26,6 +26,7 @@ const TRIVY: &str = "application/vnd.aquasec.trivy.config.v1+json";
 const SPDX: &str = "application/spdx+json";
 const COSIGN_SBOM: &str = "application/vnd.dev.cosign.artifact.sbom.v1+json";
 const IN_TOTO: &str = "application/vnd.in-toto+json";
+const CYCLONEDX: &str = "application/vnd.cyclonedx+json";
 
 /// One type: its id and the parts of a definition classification reads.
 fn definition(name: &str, body: &str) -> String {
@@ -88,12 +89,14 @@ fn catalog() -> Catalog {
                  layers:\n  - mediaType: {WASM_LAYER}\n    title: Module\n    required: true\n    identifying: true\n"
             ),
         ),
-        // Spin: its own config, the Wasm module layer shared with `wasm/module`.
+        // Spin: an ordinary image config, the Wasm module layer shared with `wasm/module`, and
+        // the locked application as a layer of its own (named `+config`, but a layer).
         (
             "spin/application",
             format!(
-                "artifactType: {SPIN_CONFIG}\nconfig:\n  mediaType: {SPIN_CONFIG}\n\
-                 layers:\n  - mediaType: {WASM_LAYER}\n    title: Component\n\
+                "config:\n  mediaType: {OCI_CONFIG}\n  identifying: false\n\
+                 layers:\n  - mediaType: {SPIN_CONFIG}\n    title: Locked app\n    identifying: true\n\
+                 \x20 - mediaType: {WASM_LAYER}\n    title: Component\n\
                  \x20 - mediaType: application/vnd.wasm.content.layer.v1+data\n    title: Static file\n"
             ),
         ),
@@ -117,6 +120,13 @@ fn catalog() -> Catalog {
             format!(
                 "artifactType: {SPDX}\nsubject: optional\n\
                  layers:\n  - mediaType: {SPDX}\n    title: SPDX\n    identifying: true\n"
+            ),
+        ),
+        (
+            "cyclonedx/sbom",
+            format!(
+                "artifactType: {CYCLONEDX}\n\
+                 layers:\n  - mediaType: {CYCLONEDX}\n    title: CycloneDX\n    identifying: true\n"
             ),
         ),
         // A cosign SBOM attachment: its own config, the SPDX layer shared with `spdx/sbom`.
@@ -202,24 +212,22 @@ fn answer(catalog: &Catalog, document: &Value) -> String {
 }
 
 #[test]
-fn a_spin_application_is_told_from_a_wasm_module_by_its_config() {
+fn a_spin_application_is_told_from_a_wasm_module_by_its_locked_app_layer() {
     let catalog = catalog();
     let spin = manifest(
         OCI_MANIFEST,
-        SPIN_CONFIG,
+        OCI_CONFIG,
         &[
             WASM_LAYER,
             WASM_LAYER,
             "application/vnd.wasm.content.layer.v1+data",
+            SPIN_CONFIG,
         ],
     );
     let module = manifest(OCI_MANIFEST, WASM_CONFIG, &[WASM_LAYER]);
     let unknown_config = manifest(OCI_MANIFEST, "application/vnd.acme.thing", &[WASM_LAYER]);
 
-    assert_eq!(
-        answer(&catalog, &spin),
-        "spin/application by config.mediaType"
-    );
+    assert_eq!(answer(&catalog, &spin), "spin/application by layer");
     assert!(run(&catalog, &spin).conforms);
     assert_eq!(answer(&catalog, &module), "wasm/module by config.mediaType");
     // The shared layer still names the type that marks it identifying when nothing else does.
@@ -310,6 +318,16 @@ fn a_config_one_type_owns_outranks_a_layer_several_types_use() {
     assert_eq!(
         answer(&catalog, &cosign),
         "sigstore/cosign-artifact-sbom by config.mediaType"
+    );
+    // A layer only another type declares does not outrank the config either.
+    let cosign_cyclonedx = manifest(OCI_MANIFEST, COSIGN_SBOM, &[CYCLONEDX]);
+    assert_eq!(
+        answer(&catalog, &cosign_cyclonedx),
+        "sigstore/cosign-artifact-sbom by config.mediaType"
+    );
+    assert_eq!(
+        answer(&catalog, &manifest(OCI_MANIFEST, EMPTY, &[CYCLONEDX])),
+        "cyclonedx/sbom by layer"
     );
     assert_eq!(answer(&catalog, &oras), "spdx/sbom by artifactType");
     assert_eq!(answer(&catalog, &legacy), "spdx/sbom by layer");
