@@ -14,8 +14,13 @@ pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
-const OCI_ARTIFACT_MANIFEST: &str = "application/vnd.oci.artifact.manifest.v1+json";
+/// The artifact manifest of the image-spec 1.1 release candidates (removed in 1.1.0-rc3), still
+/// read by oras-go and stored by registries that accepted it.
+pub const OCI_ARTIFACT_MANIFEST: &str = "application/vnd.oci.artifact.manifest.v1+json";
 const INDEX_ARTIFACT_TYPE_ANNOTATION: &str = "org.opencontainers.artifactType";
+/// BuildKit marks the index entries of its attestation manifests with this annotation (and the
+/// platform `unknown/unknown`): they describe an image, they are not one of its platforms.
+const REFERENCE_TYPE_ANNOTATION: &str = "vnd.docker.reference.type";
 
 /// Why a body is not something typehouse can classify.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -23,13 +28,9 @@ pub enum ClassifyError {
     #[error("not a manifest: {0}")]
     Malformed(String),
     #[error(
-        "`{0}` is not a manifest media type typehouse classifies: send an OCI image manifest or index, or a Docker v2 manifest or manifest list"
+        "`{0}` is not a manifest media type typehouse classifies: send an OCI image manifest or index, an OCI artifact manifest, or a Docker v2 manifest or manifest list"
     )]
     UnsupportedMediaType(String),
-    #[error(
-        "the OCI artifact manifest (`application/vnd.oci.artifact.manifest.v1+json`) was removed from image-spec in 1.1.0-rc3; push artifacts as image manifests with `artifactType`"
-    )]
-    ArtifactManifest,
     #[error("schemaVersion {0} is not supported: only schema version 2 manifests are classified")]
     SchemaVersion(i64),
     /// The matched type's definition could not be read back: the service's fault, not the
@@ -46,6 +47,8 @@ pub enum DocumentKind {
     OciIndex,
     DockerManifest,
     DockerManifestList,
+    /// `application/vnd.oci.artifact.manifest.v1+json`: `artifactType`, `blobs`, no config.
+    OciArtifactManifest,
 }
 
 impl DocumentKind {
@@ -55,6 +58,7 @@ impl DocumentKind {
             Self::OciIndex => OCI_INDEX,
             Self::DockerManifest => DOCKER_MANIFEST,
             Self::DockerManifestList => DOCKER_MANIFEST_LIST,
+            Self::OciArtifactManifest => OCI_ARTIFACT_MANIFEST,
         }
     }
 
@@ -85,10 +89,34 @@ pub enum MatchedBy {
 struct Descriptor {
     media_type: String,
     #[serde(default)]
+    artifact_type: Option<String>,
+    #[serde(default)]
+    platform: Option<Platform>,
+    #[serde(default)]
     annotations: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
+struct Platform {
+    #[serde(default)]
+    os: String,
+    #[serde(default)]
+    architecture: String,
+}
+
+impl Descriptor {
+    /// An index entry that describes another entry (a BuildKit attestation manifest) rather
+    /// than being content of the index.
+    fn is_attachment(&self) -> bool {
+        self.annotations.contains_key(REFERENCE_TYPE_ANNOTATION)
+            || self
+                .platform
+                .as_ref()
+                .is_some_and(|p| p.os == "unknown" && p.architecture == "unknown")
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Document {
     schema_version: Option<i64>,
@@ -96,10 +124,22 @@ struct Document {
     artifact_type: Option<String>,
     config: Option<Descriptor>,
     layers: Option<Vec<Descriptor>>,
+    /// The artifact manifest's name for its layers.
+    blobs: Option<Vec<Descriptor>>,
     manifests: Option<Vec<Descriptor>>,
     subject: Option<Descriptor>,
     #[serde(default)]
     annotations: BTreeMap<String, String>,
+}
+
+impl Document {
+    /// The layers, or an artifact manifest's blobs, which are checked the same way.
+    fn layers(&self) -> &[Descriptor] {
+        self.layers
+            .as_deref()
+            .or(self.blobs.as_deref())
+            .unwrap_or_default()
+    }
 }
 
 /// Where a rendered action's values come from (the query of `POST /classify`).
@@ -171,6 +211,11 @@ pub fn classify(
     let document: Document =
         Document::deserialize(manifest).map_err(|e| ClassifyError::Malformed(e.to_string()))?;
     let kind = document_kind(&document)?;
+    if kind == DocumentKind::OciArtifactManifest && config_blob.is_some() {
+        return Err(ClassifyError::Malformed(
+            "an artifact manifest has no config blob to include".into(),
+        ));
+    }
     let facts = Facts {
         kind,
         document: &document,
@@ -223,7 +268,7 @@ fn document_kind(document: &Document) -> Result<DocumentKind, ClassifyError> {
         Some(m) if m == OCI_INDEX => DocumentKind::OciIndex,
         Some(m) if m == DOCKER_MANIFEST => DocumentKind::DockerManifest,
         Some(m) if m == DOCKER_MANIFEST_LIST => DocumentKind::DockerManifestList,
-        Some(m) if m == OCI_ARTIFACT_MANIFEST => return Err(ClassifyError::ArtifactManifest),
+        Some(m) if m == OCI_ARTIFACT_MANIFEST => DocumentKind::OciArtifactManifest,
         Some(_) => {
             return Err(ClassifyError::UnsupportedMediaType(
                 document.media_type.clone().unwrap_or_default(),
@@ -243,6 +288,20 @@ fn document_kind(document: &Document) -> Result<DocumentKind, ClassifyError> {
             "an index needs a `manifests` array".into(),
         ));
     }
+    if kind == DocumentKind::OciArtifactManifest {
+        // oras-go's `spec.Artifact`: `artifactType` is always written, `blobs` may be left out.
+        if document.artifact_type.is_none() {
+            return Err(ClassifyError::Malformed(
+                "an artifact manifest needs `artifactType`".into(),
+            ));
+        }
+        if document.config.is_some() || document.layers.is_some() {
+            return Err(ClassifyError::Malformed(
+                "an artifact manifest has `blobs`, not `config` and `layers`".into(),
+            ));
+        }
+        return Ok(kind);
+    }
     if !kind.is_index() && (document.config.is_none() || document.layers.is_none()) {
         return Err(ClassifyError::Malformed(
             "a manifest needs `config` and `layers`".into(),
@@ -251,93 +310,294 @@ fn document_kind(document: &Document) -> Result<DocumentKind, ClassifyError> {
     Ok(kind)
 }
 
-/// The classification order of the contract, most specific evidence first.
-fn find_type<'c>(catalog: &'c Catalog, facts: &Facts<'_>) -> Option<(&'c TypeEntry, MatchedBy)> {
-    let document = facts.document;
-    let by_media_type = |media_type: &str, roles: &[Role]| -> Option<&'c TypeEntry> {
-        let candidates: Vec<&TypeEntry> = catalog
-            .identified_by(media_type)
-            .into_iter()
-            .filter(|(_, role)| roles.contains(role))
-            .map(|(entry, _)| entry)
-            .collect();
-        pick_by_conditions(&candidates, facts)
-    };
-    let identifying_roles = [Role::ArtifactType, Role::Alias, Role::Config];
-
-    if let Some(artifact_type) = &document.artifact_type {
-        if let Some(entry) = by_media_type(artifact_type, &identifying_roles) {
-            return Some((entry, MatchedBy::ArtifactType));
-        }
-    }
-    if facts.kind.is_index() {
-        if let Some(value) = document.annotations.get(INDEX_ARTIFACT_TYPE_ANNOTATION) {
-            if let Some(entry) = by_media_type(value, &identifying_roles) {
-                return Some((entry, MatchedBy::Annotation));
-            }
-        }
-    }
-    for layer in document.layers.iter().flatten() {
-        if let Some(entry) = by_media_type(&layer.media_type, &[Role::Layer]) {
-            return Some((entry, MatchedBy::Layer));
-        }
-    }
-    let conditional: Vec<&TypeEntry> = catalog
-        .types()
-        .filter(|e| !e.latest().conditions.is_empty())
-        .collect();
-    if let Some(entry) =
-        pick_by_conditions(&conditional, facts).filter(|e| !e.latest().conditions.is_empty())
-    {
-        return Some((entry, MatchedBy::Match));
-    }
-    if let Some(config) = &document.config {
-        if normalize(&config.media_type) != EMPTY_CONFIG {
-            if let Some(entry) = by_media_type(&config.media_type, &identifying_roles) {
-                return Some((entry, MatchedBy::ConfigMediaType));
-            }
-        }
-    }
-    if facts.kind.is_index() {
-        let media_type = facts.kind.media_type();
-        let declaring: Vec<&TypeEntry> = catalog
-            .uses_of(media_type)
-            .iter()
-            .filter(|u| u.role == Role::ManifestMediaType)
-            .filter_map(|u| catalog.get(&u.id))
-            .collect();
-        // Several types live in indexes; the plain one is the type the index media type names.
-        let plain = declaring.iter().find(|e| {
-            catalog
-                .summary(e)
-                .artifact_type
-                .as_deref()
-                .is_some_and(|a| normalize(a) == media_type)
-        });
-        if let Some(entry) = plain.or(declaring.first()) {
-            return Some((entry, MatchedBy::ManifestMediaType));
-        }
-    }
-    None
+/// One step of the classification order. Evidence only one type declares comes before evidence
+/// several types share: a shared media type does not identify on its own, it narrows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// The manifest's `artifactType`: the producer's own word.
+    ArtifactType,
+    /// An index's `org.opencontainers.artifactType` annotation (how CNAB marks bundles).
+    IndexAnnotation,
+    /// A layer media type one type alone declares, and marks identifying, unless the config
+    /// is another type's own.
+    OwnIdentifyingLayer,
+    /// `match` conditions that hold.
+    Match,
+    /// A config media type that identifies one type and no other type declares.
+    OwnConfig,
+    /// A layer media type one type alone declares, identifying or not.
+    OwnLayer,
+    /// A layer media type that identifies a type though other types declare it too.
+    SharedIdentifyingLayer,
+    /// A config media type that identifies a type though other types declare it too (the
+    /// generic image configs land here).
+    SharedConfig,
+    /// For an index: what its entries carry (their `artifactType`, their annotations).
+    Entries,
+    /// For an index: the type that declares its manifest media type.
+    ManifestMediaType,
 }
 
-/// Among types sharing evidence: the one whose conditions hold, most conditions first;
-/// else the one without conditions.
-fn pick_by_conditions<'c>(
-    candidates: &[&'c TypeEntry],
-    facts: &Facts<'_>,
-) -> Option<&'c TypeEntry> {
-    let mut best: Option<(&TypeEntry, usize)> = None;
-    for entry in candidates {
-        let conditions = &entry.latest().conditions;
-        if !conditions.iter().all(|c| condition_holds(c, facts)) {
-            continue;
+const ORDER: [Step; 10] = [
+    Step::ArtifactType,
+    Step::IndexAnnotation,
+    Step::OwnIdentifyingLayer,
+    Step::Match,
+    Step::OwnConfig,
+    Step::OwnLayer,
+    Step::SharedIdentifyingLayer,
+    Step::SharedConfig,
+    Step::Entries,
+    Step::ManifestMediaType,
+];
+
+/// The roles in which a media type names a whole type rather than a part of it.
+const TYPE_ROLES: [Role; 3] = [Role::ArtifactType, Role::Alias, Role::Config];
+
+/// The classification order of the contract, most specific evidence first. A step that points
+/// at one type decides; a step that points at several narrows the later steps to them, and the
+/// answer is reported as matched by the first step that pointed at it.
+fn find_type<'c>(catalog: &'c Catalog, facts: &Facts<'_>) -> Option<(&'c TypeEntry, MatchedBy)> {
+    let mut narrowed: Option<(Vec<&'c TypeEntry>, MatchedBy)> = None;
+    for step in ORDER {
+        let (mut found, by) = evidence(step, catalog, facts);
+        if let Some((pool, _)) = &narrowed {
+            found.retain(|e| pool.iter().any(|p| p.position == e.position));
         }
-        if best.is_none_or(|(_, count)| conditions.len() > count) {
-            best = Some((entry, conditions.len()));
+        // An index's entries were weighed against their own conditions, not the index's.
+        if step != Step::Entries {
+            found = settle(found, facts);
+        }
+        let first = narrowed.as_ref().map_or(by, |(_, first)| *first);
+        match found.len() {
+            0 => {}
+            1 => return Some((found[0], first)),
+            _ => narrowed = Some((found, first)),
         }
     }
-    best.map(|(entry, _)| entry)
+    // Nothing told the candidates apart: the first by id, so the answer is stable.
+    narrowed.map(|(pool, by)| (pool[0], by))
+}
+
+/// The types one step's evidence points at, and how the answer reports that step.
+fn evidence<'c>(
+    step: Step,
+    catalog: &'c Catalog,
+    facts: &Facts<'_>,
+) -> (Vec<&'c TypeEntry>, MatchedBy) {
+    let document = facts.document;
+    let layers = document.layers();
+    let config = document
+        .config
+        .as_ref()
+        .map(|c| c.media_type.as_str())
+        .filter(|m| normalize(m) != EMPTY_CONFIG);
+    let mut found = Vec::new();
+    let by = match step {
+        Step::ArtifactType => {
+            if let Some(artifact_type) = &document.artifact_type {
+                found = identified(catalog, artifact_type, &TYPE_ROLES);
+            }
+            MatchedBy::ArtifactType
+        }
+        Step::IndexAnnotation => {
+            let annotation = document.annotations.get(INDEX_ARTIFACT_TYPE_ANNOTATION);
+            if let Some(value) = annotation.filter(|_| facts.kind.is_index()) {
+                found = identified(catalog, value, &TYPE_ROLES);
+            }
+            MatchedBy::Annotation
+        }
+        Step::OwnIdentifyingLayer | Step::OwnLayer => {
+            // A config one type owns outranks a layer of another type: the config is what
+            // the producer called the artifact (a cosign SBOM attachment over an SPDX layer).
+            let config_owner = config.and_then(|c| own_config(catalog, c));
+            for layer in layers {
+                if let [(entry, identifying)] =
+                    declarers(catalog, &layer.media_type, &[Role::Layer])[..]
+                {
+                    let contradicted =
+                        config_owner.is_some_and(|owner| owner.position != entry.position);
+                    if (identifying || step == Step::OwnLayer) && !contradicted {
+                        found.push(entry);
+                    }
+                }
+            }
+            MatchedBy::Layer
+        }
+        Step::Match => {
+            found = catalog
+                .types()
+                .filter(|e| !e.latest().conditions.is_empty())
+                .collect();
+            MatchedBy::Match
+        }
+        Step::OwnConfig => {
+            found.extend(config.and_then(|c| own_config(catalog, c)));
+            MatchedBy::ConfigMediaType
+        }
+        Step::SharedIdentifyingLayer => {
+            for layer in layers {
+                found.extend(identified(catalog, &layer.media_type, &[Role::Layer]));
+            }
+            MatchedBy::Layer
+        }
+        Step::SharedConfig => {
+            if let Some(config) = config {
+                found = identified(catalog, config, &TYPE_ROLES);
+            }
+            MatchedBy::ConfigMediaType
+        }
+        Step::Entries => return entries(catalog, facts),
+        Step::ManifestMediaType => {
+            if facts.kind.is_index() {
+                let media_type = facts.kind.media_type();
+                let declaring: Vec<&TypeEntry> = declaring_manifest_media_type(catalog, media_type);
+                // Several types live in indexes; the plain one is the type the index media
+                // type names.
+                let plain = declaring.iter().find(|e| {
+                    catalog
+                        .summary(e)
+                        .artifact_type
+                        .as_deref()
+                        .is_some_and(|a| normalize(a) == media_type)
+                });
+                found.extend(plain.or(declaring.first()).copied());
+            }
+            MatchedBy::ManifestMediaType
+        }
+    };
+    (found, by)
+}
+
+/// The types a media type identifies in one of `roles`.
+fn identified<'c>(catalog: &'c Catalog, media_type: &str, roles: &[Role]) -> Vec<&'c TypeEntry> {
+    declarers(catalog, media_type, roles)
+        .into_iter()
+        .filter(|(_, identifying)| *identifying)
+        .map(|(entry, _)| entry)
+        .collect()
+}
+
+/// The type a config media type identifies when no other type declares it.
+fn own_config<'c>(catalog: &'c Catalog, media_type: &str) -> Option<&'c TypeEntry> {
+    match declarers(catalog, media_type, &TYPE_ROLES)[..] {
+        [(entry, true)] => Some(entry),
+        _ => None,
+    }
+}
+
+/// Every type that declares a media type in one of `roles`, with whether it marks it
+/// identifying there.
+fn declarers<'c>(
+    catalog: &'c Catalog,
+    media_type: &str,
+    roles: &[Role],
+) -> Vec<(&'c TypeEntry, bool)> {
+    let mut found: Vec<(&TypeEntry, bool)> = Vec::new();
+    for usage in catalog.uses_of(media_type) {
+        if !roles.contains(&usage.role) {
+            continue;
+        }
+        let entry = &catalog.types[usage.position];
+        match found.iter_mut().find(|(e, _)| e.position == entry.position) {
+            Some(existing) => existing.1 |= usage.identifying,
+            None => found.push((entry, usage.identifying)),
+        }
+    }
+    found
+}
+
+fn declaring_manifest_media_type<'c>(catalog: &'c Catalog, media_type: &str) -> Vec<&'c TypeEntry> {
+    catalog
+        .uses_of(media_type)
+        .iter()
+        .filter(|u| u.role == Role::ManifestMediaType)
+        .map(|u| &catalog.types[u.position])
+        .collect()
+}
+
+/// An index that names nothing itself is what its entries are: the type every content entry
+/// points at (by its `artifactType`, else by `match` conditions on its annotations), if that
+/// type lives in this kind of index. Attestation entries describe the others and do not count.
+fn entries<'c>(catalog: &'c Catalog, facts: &Facts<'_>) -> (Vec<&'c TypeEntry>, MatchedBy) {
+    let mut by = MatchedBy::ArtifactType;
+    if !facts.kind.is_index() {
+        return (Vec::new(), by);
+    }
+    let content: Vec<&Descriptor> = facts
+        .document
+        .manifests
+        .iter()
+        .flatten()
+        .filter(|d| !d.is_attachment())
+        .collect();
+    let mut common: Option<Vec<&TypeEntry>> = None;
+    for (index, entry) in content.iter().enumerate() {
+        let child = Document {
+            media_type: Some(entry.media_type.clone()),
+            artifact_type: entry.artifact_type.clone(),
+            annotations: entry.annotations.clone(),
+            ..Document::default()
+        };
+        let kind = match normalize(&entry.media_type).as_str() {
+            OCI_INDEX => DocumentKind::OciIndex,
+            DOCKER_MANIFEST_LIST => DocumentKind::DockerManifestList,
+            DOCKER_MANIFEST => DocumentKind::DockerManifest,
+            _ => DocumentKind::OciManifest,
+        };
+        let child_facts = Facts {
+            kind,
+            document: &child,
+            config_blob: None,
+        };
+        let found = [Step::ArtifactType, Step::Match]
+            .into_iter()
+            .find_map(|step| {
+                let (found, step_by) = evidence(step, catalog, &child_facts);
+                let found = settle(found, &child_facts);
+                (!found.is_empty()).then_some((found, step_by))
+            });
+        let Some((found, step_by)) = found else {
+            return (Vec::new(), by);
+        };
+        if index == 0 {
+            by = step_by;
+        }
+        common = Some(match common {
+            None => found,
+            Some(common) => common
+                .into_iter()
+                .filter(|c| found.iter().any(|f| f.position == c.position))
+                .collect(),
+        });
+    }
+    let declaring = declaring_manifest_media_type(catalog, facts.kind.media_type());
+    let mut found = common.unwrap_or_default();
+    found.retain(|e| declaring.iter().any(|d| d.position == e.position));
+    (found, by)
+}
+
+/// Among the types a step points at: those whose `match` conditions hold, and of those the
+/// ones with the most conditions (the general type, without conditions, only where no more
+/// specific one applies).
+fn settle<'c>(found: Vec<&'c TypeEntry>, facts: &Facts<'_>) -> Vec<&'c TypeEntry> {
+    let mut holding: Vec<&TypeEntry> = Vec::with_capacity(found.len());
+    for entry in found {
+        let conditions = &entry.latest().conditions;
+        if holding.iter().all(|h| h.position != entry.position)
+            && conditions.iter().all(|c| condition_holds(c, facts))
+        {
+            holding.push(entry);
+        }
+    }
+    let most = holding
+        .iter()
+        .map(|e| e.latest().conditions.len())
+        .max()
+        .unwrap_or_default();
+    holding.retain(|e| e.latest().conditions.len() == most);
+    holding.sort_by_key(|e| e.position);
+    holding
 }
 
 fn condition_holds(condition: &Condition, facts: &Facts<'_>) -> bool {
@@ -350,10 +610,9 @@ fn condition_holds(condition: &Condition, facts: &Facts<'_>) -> bool {
                     && condition.accepts(document.annotations.get(key).map(String::as_str))
             }
             Scope::Layer => document
-                .layers
+                .layers()
                 .iter()
-                .chain(document.manifests.iter())
-                .flatten()
+                .chain(document.manifests.iter().flatten())
                 .any(|layer| condition.accepts(layer.annotations.get(key).map(String::as_str))),
         };
     }
@@ -383,7 +642,14 @@ fn conformance(published: &Published, facts: &Facts<'_>) -> Vec<Problem> {
             .map(|m| m.normalized())
             .collect()
     };
-    if !allowed_kinds.contains(&kind_media_type) {
+    // The artifact manifest was the release-candidate form of an image manifest with
+    // `artifactType`: a type stored as an image manifest accepts it.
+    let stored_as = if facts.kind == DocumentKind::OciArtifactManifest {
+        OCI_MANIFEST
+    } else {
+        kind_media_type
+    };
+    if !allowed_kinds.contains(&stored_as) {
         problems.push(Problem {
             code: "manifest-media-type",
             message: format!(
@@ -415,7 +681,7 @@ fn conformance(published: &Published, facts: &Facts<'_>) -> Vec<Problem> {
         }
     }
     if !facts.kind.is_index() && !definition.layers.is_empty() {
-        let layers = document.layers.as_deref().unwrap_or_default();
+        let layers = document.layers();
         let mut counts = vec![0u64; definition.layers.len()];
         for (index, layer) in layers.iter().enumerate() {
             let wanted = normalize(&layer.media_type);

@@ -930,8 +930,13 @@ fn check_catalog_wide(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic
             .values()
             .filter(|(_, _, has_match)| !has_match)
             .count();
-        if without_match <= 1 && !same_conditions(parsed, &users) {
-            continue; // told apart by `match`, with at most one fallback
+        // Told apart by `match`, with at most one fallback; or each by `match` or by an
+        // identifying layer of its own, with no fallback (a layer is no claim to the rest).
+        let each_told_apart = users
+            .iter()
+            .all(|(id, (_, _, has_match))| *has_match || has_own_layer(parsed, id, &users));
+        if (without_match <= 1 || each_told_apart) && !same_conditions(parsed, &users) {
+            continue;
         }
         let names: Vec<String> = users.keys().map(|id| id.to_string()).collect();
         for (path, pointer, _) in users.values() {
@@ -948,6 +953,46 @@ fn check_catalog_wide(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic
             );
         }
     }
+}
+
+/// The latest version of a type.
+fn latest<'p>(parsed: &'p [ParsedVersion], id: &TypeId) -> Option<&'p ParsedVersion> {
+    parsed
+        .iter()
+        .filter(|p| &p.id == id)
+        .max_by(|a, b| a.definition.version.cmp(&b.definition.version))
+}
+
+/// True when a type that shares an identifying media type with `users` has an identifying
+/// layer that none of them declares (Trivy's DB and Java DB share `artifactType`; each has
+/// its own layer).
+fn has_own_layer(
+    parsed: &[ParsedVersion],
+    id: &TypeId,
+    users: &BTreeMap<&TypeId, (&str, String, bool)>,
+) -> bool {
+    let Some(own) = latest(parsed, id) else {
+        return false;
+    };
+    let others: Vec<&Definition> = users
+        .keys()
+        .filter(|other| **other != id)
+        .filter_map(|other| latest(parsed, other))
+        .map(|p| &p.definition)
+        .collect();
+    own.definition
+        .layers
+        .iter()
+        .filter(|l| l.identifying)
+        .flat_map(|l| l.all_media_types())
+        .any(|media_type| {
+            others.iter().all(|other| {
+                !other
+                    .layers
+                    .iter()
+                    .any(|l| l.accepts(media_type.normalized()))
+            })
+        })
 }
 
 /// True when two sharing types with conditions have the very same ones (nothing tells them apart).

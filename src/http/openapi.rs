@@ -118,7 +118,22 @@ fn classify_request() -> Value {
     );
     // Without `mediaType`, `manifests` makes an index whatever else is there.
     index["properties"]["mediaType"]["anyOf"][1] = json!({"type": "null"});
-    let document = json!({"anyOf": [manifest, index]});
+    // The artifact manifest of the image-spec 1.1 release candidates: `blobs`, no config.
+    let artifact = json!({
+        "type": "object",
+        "required": ["mediaType", "artifactType"],
+        "not": {"anyOf": [{"required": ["config"]}, {"required": ["layers"]}]},
+        "properties": {
+            "schemaVersion": {"anyOf": [{"const": 2}, {"type": "null"}]},
+            "mediaType": {"const": "application/vnd.oci.artifact.manifest.v1+json"},
+            "artifactType": {"type": "string"},
+            "blobs": nullable(&descriptors),
+            "subject": nullable(&descriptor),
+            "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    });
+    let with_config = json!({"anyOf": [manifest.clone(), index.clone()]});
+    let document = json!({"anyOf": [manifest, index, artifact.clone()]});
     // A top-level `manifest` without `schemaVersion` is the wrapped form.
     let not_wrapped = json!({"anyOf": [
         {"not": {"required": ["manifest"]}},
@@ -131,7 +146,14 @@ fn classify_request() -> Value {
                 "type": "object",
                 "required": ["manifest"],
                 "not": {"required": ["schemaVersion"]},
-                "properties": {"manifest": document},
+                "properties": {"manifest": with_config},
+            },
+            // An artifact manifest has no config blob to send along.
+            {
+                "type": "object",
+                "required": ["manifest"],
+                "not": {"anyOf": [{"required": ["schemaVersion"]}, {"required": ["config"]}]},
+                "properties": {"manifest": artifact},
             },
         ],
     })
@@ -304,7 +326,9 @@ pub struct RenderedAction {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Classification {
-    #[schema(pattern = "^(ociManifest|ociIndex|dockerManifest|dockerManifestList)$")]
+    #[schema(
+        pattern = "^(ociManifest|ociIndex|dockerManifest|dockerManifestList|ociArtifactManifest)$"
+    )]
     document: String,
     #[serde(rename = "type")]
     matched: Option<MatchedType>,

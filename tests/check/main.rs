@@ -3,7 +3,9 @@
 
 mod bad_input;
 mod base;
+mod classify;
 mod cli;
+mod corpus;
 mod helpers;
 mod rules;
 mod shipped;

@@ -239,7 +239,8 @@ async fn helm_wasm_sbom_and_generic_artifacts_pushed_with_oras_classify_as_their
             "1.0.0-wasm-to-oci",
             "wasm/module",
             true,
-            "layer",
+            // Spin applications carry the Wasm layer too, so the wasm-to-oci config decides.
+            "config.mediaType",
         ),
         (
             "misc/notes",
