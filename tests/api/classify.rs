@@ -111,7 +111,7 @@ async fn a_helm_chart_manifest_is_recognised_by_its_identifying_chart_layer() {
 
     assert_conforming(&answer, "cncf/helm-chart", "layer");
     assert_eq!(answer["document"], "ociManifest");
-    assert_eq!(answer["type"]["version"], "1.0.0");
+    assert_eq!(answer["type"]["version"], "1.0.1");
     assert_eq!(answer["type"]["name"], "Helm chart");
     assert_eq!(answer["type"]["artifactType"], HELM_CONFIG);
 }
