@@ -589,6 +589,8 @@ fn check_raw_fields(path: &str, value: &Value, diagnostics: &mut Vec<Diagnostic>
         owned.push(pointer.clone());
         if let Err(problem) = check_https_url(url) {
             diagnostics.push(Diagnostic::error(rules::LINK_HTTPS, path, problem).at(pointer));
+        } else if let Some(problem) = unpinned_github_link(url) {
+            diagnostics.push(Diagnostic::warning(rules::LINK_UNPINNED, path, problem).at(pointer));
         }
     }
 
@@ -626,6 +628,32 @@ pub fn check_https_url(url: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A GitHub `blob` or `tree` link whose ref is not a full commit hash: the file behind a branch
+/// or tag can change or vanish, so a fact cited that way is not checkable later.
+pub fn unpinned_github_link(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("https://github.com/")
+        .or_else(|| url.strip_prefix("https://www.github.com/"))?;
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let mut segments = rest.split('/');
+    let (_owner, _repository, kind) = (segments.next()?, segments.next()?, segments.next()?);
+    if kind != "blob" && kind != "tree" {
+        return None;
+    }
+    let reference = segments.next().unwrap_or_default();
+    let pinned = reference.len() == 40
+        && reference
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    (!pinned).then(|| {
+        format!(
+            "`{}` names `{}`, not a commit: cite the file at a full 40-character commit hash",
+            url.chars().take(200).collect::<String>(),
+            reference.chars().take(60).collect::<String>()
+        )
+    })
 }
 
 /// A relative path must name a file directly inside the type's folder.

@@ -20,6 +20,8 @@ pub const ACTION_PLACEHOLDER: &str = "action-placeholder";
 pub const RELATIVE_PATH: &str = "relative-path";
 pub const ICON_SVG: &str = "icon-svg";
 pub const LINK_HTTPS: &str = "link-https";
+/// A warning: a GitHub `blob` or `tree` link names a branch, tag or short hash, not a full commit.
+pub const LINK_UNPINNED: &str = "link-unpinned";
 pub const DEPRECATION: &str = "deprecation";
 pub const DUPLICATE: &str = "duplicate";
 /// With `--base`: a published file changed.

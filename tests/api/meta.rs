@@ -29,7 +29,7 @@ async fn the_index_names_the_catalog_and_lists_every_type_with_its_latest_versio
         .iter()
         .find(|t| t["id"] == "cncf/helm-chart")
         .expect("helm is in the index");
-    assert_eq!(helm["version"], "1.0.0");
+    assert_eq!(helm["version"], "1.0.1");
     assert_eq!(helm["status"], "active");
     assert_eq!(helm["url"], "types/cncf/helm-chart");
     let identifying = helm["identifyingMediaTypes"].as_array().unwrap();

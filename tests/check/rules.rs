@@ -873,6 +873,60 @@ fn an_action_docs_link_without_a_host_is_a_link_https_error() {
     );
 }
 
+// link-unpinned
+
+#[test]
+fn a_github_link_to_a_branch_is_a_link_unpinned_warning_on_its_line() {
+    let fixture = Fixture::valid();
+    let text = fixture.edit(
+        WIDGET_PATH,
+        "spec: https://example.com/spec/widget",
+        "spec: https://github.com/acme/widget/blob/main/docs/spec.md",
+    );
+    let diagnostics = fixture.check();
+    let found = expect_warning(
+        &diagnostics,
+        rules::LINK_UNPINNED,
+        WIDGET_PATH,
+        Some(line_of(&text, "spec: https://github.com")),
+    );
+    assert!(found.message.contains("`main`"), "{found}");
+    assert_only_rule(&diagnostics, rules::LINK_UNPINNED);
+}
+
+#[test]
+fn a_github_tree_link_at_a_short_hash_is_a_link_unpinned_warning() {
+    let fixture = Fixture::valid();
+    let text = fixture.edit(
+        WIDGET_PATH,
+        "docs: https://example.com/docs/pull",
+        "docs: https://github.com/acme/widget/tree/1ae39734/cmd",
+    );
+    let diagnostics = fixture.check();
+    expect_warning(
+        &diagnostics,
+        rules::LINK_UNPINNED,
+        WIDGET_PATH,
+        Some(line_of(&text, "docs: https://github.com")),
+    );
+}
+
+#[test]
+fn github_links_at_a_full_commit_or_to_a_repository_are_not_unpinned() {
+    let fixture = Fixture::valid();
+    fixture.edit(
+        WIDGET_PATH,
+        "spec: https://example.com/spec/widget",
+        "spec: https://github.com/acme/widget/blob/0123456789abcdef0123456789abcdef01234567/spec.md#layers",
+    );
+    fixture.edit(
+        WIDGET_PATH,
+        "docs: https://example.com/docs/pull",
+        "docs: https://github.com/acme/widget",
+    );
+    assert_clean(&fixture.check());
+}
+
 // deprecation
 
 #[test]

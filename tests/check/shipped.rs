@@ -6,6 +6,7 @@ use std::process::Command;
 
 use typehouse::catalog::check::check;
 use typehouse::catalog::definition::SchemaSource;
+use typehouse::catalog::rules;
 use typehouse::catalog::{Catalog, CatalogFiles};
 
 use crate::helpers::*;
@@ -122,4 +123,20 @@ fn every_shipped_version_file_declares_the_definition_schema_for_editors() {
             "{path} does not start with the yaml-language-server line"
         );
     }
+}
+
+#[test]
+fn the_newest_version_of_every_shipped_type_cites_github_at_a_commit() {
+    let files = CatalogFiles::read_dir(&shipped_types()).expect("types/ is readable");
+    let (catalog, _) = Catalog::load(files.clone()).expect("the shipped catalog loads");
+    let newest: BTreeSet<String> = catalog
+        .types()
+        .map(|entry| catalog.published(entry.latest()).unwrap().path.clone())
+        .collect();
+    let unpinned: Vec<String> = check(&files, None)
+        .into_iter()
+        .filter(|d| d.rule == rules::LINK_UNPINNED && newest.contains(&d.file))
+        .map(|d| d.to_string())
+        .collect();
+    assert!(unpinned.is_empty(), "{unpinned:#?}");
 }
