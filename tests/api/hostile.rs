@@ -936,7 +936,7 @@ async fn a_405_names_the_methods_the_resource_takes() {
         (Method::GET, "/types/cncf/helm-chart/validate", write),
         (Method::TRACE, "/healthz", read),
         (Method::PUT, "/index.json", read),
-        (Method::PUT, "/submissions", "GET, POST, OPTIONS"),
+        (Method::PUT, "/submissions", "GET, HEAD, POST, OPTIONS"),
         (Method::GET, "/submissions/s-000000000001/approve", write),
         (Method::DELETE, "/submissions/s-000000000001", read),
         (Method::PATCH, "/classify", "GET, HEAD, POST, OPTIONS"),
