@@ -124,7 +124,8 @@ pub struct RegistryArgs {
     pub plain_http: bool,
     /// Registry user name; the password is read from standard input (--password-stdin).
     /// Without it, credentials come from the Docker config file ($DOCKER_CONFIG/config.json
-    /// or ~/.docker/config.json), else the registry is used anonymously.
+    /// or ~/.docker/config.json), its credential helpers (credHelpers, credsStore) included,
+    /// else the registry is used anonymously.
     #[arg(long, requires = "password_stdin")]
     pub username: Option<String>,
     /// Read the registry password from standard input.
