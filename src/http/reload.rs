@@ -38,7 +38,7 @@ impl CatalogSource {
                 let remote = Remote {
                     reference: reference.clone(),
                     plain_http: *plain_http,
-                    credentials: auth.clone(),
+                    credentials: auth.refreshed().map_err(std::io::Error::other)?,
                 };
                 let pulled = oci::pull(&remote).map_err(std::io::Error::other)?;
                 tracing::info!(%reference, digest = %pulled.digest, version = %pulled.config.version, "catalog pulled");

@@ -17,6 +17,14 @@ pub enum Credentials {
         username: String,
         password: String,
     },
+    /// What a Docker credential helper answered for `server`. Helpers hand out short-lived
+    /// tokens (ECR's last 12 hours), so [`Credentials::refreshed`] asks the helper again.
+    Helper {
+        helper: String,
+        server: String,
+        username: String,
+        password: String,
+    },
 }
 
 impl fmt::Debug for Credentials {
@@ -25,6 +33,18 @@ impl fmt::Debug for Credentials {
             Self::Anonymous => f.write_str("Anonymous"),
             Self::Basic { username, .. } => f
                 .debug_struct("Basic")
+                .field("username", username)
+                .field("password", &"<redacted>")
+                .finish(),
+            Self::Helper {
+                helper,
+                server,
+                username,
+                ..
+            } => f
+                .debug_struct("Helper")
+                .field("helper", helper)
+                .field("server", server)
                 .field("username", username)
                 .field("password", &"<redacted>")
                 .finish(),
@@ -77,9 +97,19 @@ impl Credentials {
     pub(crate) fn to_registry_auth(&self) -> oci_client::secrets::RegistryAuth {
         match self {
             Self::Anonymous => oci_client::secrets::RegistryAuth::Anonymous,
-            Self::Basic { username, password } => {
-                oci_client::secrets::RegistryAuth::Basic(username.clone(), password.clone())
-            }
+            Self::Basic { username, password }
+            | Self::Helper {
+                username, password, ..
+            } => oci_client::secrets::RegistryAuth::Basic(username.clone(), password.clone()),
+        }
+    }
+
+    /// The same credentials for a new pull: a credential helper's asked again, the others as
+    /// they are.
+    pub fn refreshed(&self) -> Result<Self, CredentialsError> {
+        match self {
+            Self::Helper { helper, server, .. } => run_helper(helper, server),
+            other => Ok(other.clone()),
         }
     }
 
@@ -238,14 +268,27 @@ fn run_helper(helper: &str, server: &str) -> Result<Credentials, CredentialsErro
     let output = child
         .wait_with_output()
         .map_err(|error| failed(format!("cannot run it: {error}")))?;
-    parse_helper_output(&output, server).map_err(failed)
+    let answer = parse_helper_output(&output, server).map_err(failed)?;
+    Ok(match answer {
+        Some((username, password)) => Credentials::Helper {
+            helper: helper.to_string(),
+            server: server.to_string(),
+            username,
+            password,
+        },
+        None => Credentials::Anonymous,
+    })
 }
 
-fn parse_helper_output(output: &std::process::Output, server: &str) -> Result<Credentials, String> {
+/// The user name and secret a helper answered; `None` where it has none to give.
+fn parse_helper_output(
+    output: &std::process::Output,
+    server: &str,
+) -> Result<Option<(String, String)>, String> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         if stdout.trim() == HELPER_NOT_FOUND {
-            return Ok(Credentials::Anonymous);
+            return Ok(None);
         }
         let stderr = String::from_utf8_lossy(&output.stderr);
         let said = [stdout.trim(), stderr.trim()]
@@ -260,12 +303,9 @@ fn parse_helper_output(output: &std::process::Output, server: &str) -> Result<Cr
     })?;
     if answer.username == HELPER_TOKEN_USERNAME {
         warn_identity_token(server);
-        return Ok(Credentials::Anonymous);
+        return Ok(None);
     }
-    Ok(Credentials::Basic {
-        username: answer.username,
-        password: answer.secret,
-    })
+    Ok(Some((answer.username, answer.secret)))
 }
 
 /// Does a Docker config key (`host`, `https://host/v1/`, ...) name `registry`?
@@ -358,21 +398,14 @@ mod tests {
         let answer = r#"{"ServerURL": "r.example", "Username": "AWS", "Secret": "tok:en"}"#;
         assert_eq!(
             parse_helper_output(&helper_output(0, answer), "r.example").unwrap(),
-            Credentials::Basic {
-                username: "AWS".into(),
-                password: "tok:en".into()
-            }
+            Some(("AWS".into(), "tok:en".into()))
         );
     }
 
     #[test]
     fn a_helper_without_credentials_means_anonymous_and_other_failures_are_errors() {
         let not_found = helper_output(1, "credentials not found in native keychain\n");
-        assert!(
-            parse_helper_output(&not_found, "r.example")
-                .unwrap()
-                .is_anonymous()
-        );
+        assert_eq!(parse_helper_output(&not_found, "r.example").unwrap(), None);
         let broken = parse_helper_output(&helper_output(1, "keychain locked"), "r").unwrap_err();
         assert!(
             broken.contains("keychain locked") && broken.contains("from stderr"),
@@ -381,10 +414,9 @@ mod tests {
         let garbled = parse_helper_output(&helper_output(0, "user=a"), "r").unwrap_err();
         assert!(garbled.contains("Username"), "{garbled}");
         let token = r#"{"Username": "<token>", "Secret": "refresh"}"#;
-        assert!(
-            parse_helper_output(&helper_output(0, token), "r")
-                .unwrap()
-                .is_anonymous()
+        assert_eq!(
+            parse_helper_output(&helper_output(0, token), "r").unwrap(),
+            None
         );
     }
 
@@ -441,5 +473,13 @@ mod tests {
         };
         let shown = format!("{credentials:?}");
         assert!(shown.contains("alice") && !shown.contains("hunter2"));
+        let credentials = Credentials::Helper {
+            helper: "ecr-login".into(),
+            server: "r.example".into(),
+            username: "AWS".into(),
+            password: "hunter2".into(),
+        };
+        let shown = format!("{credentials:?}");
+        assert!(shown.contains("ecr-login") && !shown.contains("hunter2"));
     }
 }

@@ -173,7 +173,7 @@ async fn a_missing_helper_is_an_error_that_names_it() {
 }
 
 #[actix_web::test]
-async fn serve_from_pulls_with_credentials_from_a_helper() {
+async fn serve_from_pulls_with_credentials_from_a_helper_and_asks_it_again_on_reload() {
     let registry = Registry::start_with_auth().await;
     let reference = format!("{}/typehouse/catalog:0.1.0", registry.host);
     let helpers = Helpers::new(&format!(
@@ -204,34 +204,59 @@ async fn serve_from_pulls_with_credentials_from_a_helper() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("typehouse serve starts");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let health = loop {
-        if let Ok(response) = registry
-            .client
-            .get(format!("http://{bind}/healthz"))
-            .send()
-            .await
-            && response.status().is_success()
-        {
-            break response.json::<serde_json::Value>().await.unwrap();
+    let health = |server: &mut std::process::Child| {
+        let url = format!("http://{bind}/healthz");
+        let client = registry.client.clone();
+        let exited = matches!(server.try_wait(), Ok(Some(_)));
+        async move {
+            assert!(!exited, "typehouse serve exited");
+            match client.get(url).send().await {
+                Ok(response) if response.status().is_success() => {
+                    Some(response.json::<serde_json::Value>().await.unwrap())
+                }
+                _ => None,
+            }
         }
-        if let Ok(Some(_)) = server.try_wait() {
-            let output = server.wait_with_output().unwrap();
-            panic!(
-                "typehouse serve exited: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let started = loop {
+        if let Some(answer) = health(&mut server).await {
+            break answer;
         }
         assert!(Instant::now() < deadline, "serve did not answer /healthz");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    assert_eq!(started["status"], "ok", "{started}");
+    assert!(
+        started["catalog"]["types"].as_u64().unwrap() > 0,
+        "{started}"
+    );
+
+    // A reload pulls again, and asks the helper again: its tokens expire.
+    let asked_before = helpers.calls("typehouse-test").lines().count();
+    let hup = Command::new("kill")
+        .args(["-HUP", &server.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(hup.success());
+    let reloaded = loop {
+        if let Some(answer) = health(&mut server).await
+            && answer["reload"]["reloads"].as_u64().unwrap_or(0) >= 1
+        {
+            break answer;
+        }
+        assert!(Instant::now() < deadline, "serve did not reload");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     let _ = server.kill();
     let _ = server.wait();
-    assert_eq!(health["status"], "ok", "{health}");
-    assert!(health["catalog"]["types"].as_u64().unwrap() > 0, "{health}");
-    // Publish asked once, serve once.
-    assert_eq!(
-        helpers.calls("typehouse-test"),
-        format!("get {0}\nget {0}\n", registry.host)
+    assert_eq!(reloaded["reload"]["failures"], 0, "{reloaded}");
+    let calls = helpers.calls("typehouse-test");
+    assert_eq!(calls.lines().count(), asked_before + 1, "{calls}");
+    assert!(
+        calls
+            .lines()
+            .all(|line| line == format!("get {}", registry.host)),
+        "{calls}"
     );
 }
