@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::catalog::check::{self, OutputFormat};
 use crate::catalog::classify::{self, Reference};
@@ -101,6 +101,19 @@ pub enum Command {
     /// Exit 1 if the artifact is not a valid catalog or a digest does not match, 2 on usage or
     /// registry errors.
     Pull(PullArgs),
+    /// Print a completion script for a shell, for example
+    /// `typehouse completions bash > /etc/bash_completion.d/typehouse`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for example `typehouse man | man -l -`.
+    Man {
+        /// Write one page per command (`typehouse.1`, `typehouse-check.1`, ...) into this
+        /// directory instead.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// How to reach a registry: the options `publish`, `pull` and `serve --from` share.
@@ -111,7 +124,8 @@ pub struct RegistryArgs {
     pub plain_http: bool,
     /// Registry user name; the password is read from standard input (--password-stdin).
     /// Without it, credentials come from the Docker config file ($DOCKER_CONFIG/config.json
-    /// or ~/.docker/config.json), else the registry is used anonymously.
+    /// or ~/.docker/config.json), its credential helpers (credHelpers, credsStore) included,
+    /// else the registry is used anonymously.
     #[arg(long, requires = "password_stdin")]
     pub username: Option<String>,
     /// Read the registry password from standard input.
@@ -219,6 +233,51 @@ pub fn run(cli: Cli) -> ExitCode {
         } => run_submissions_export(&data, &out),
         Command::Publish(args) => run_publish(args),
         Command::Pull(args) => run_pull(args),
+        Command::Completions { shell } => run_completions(shell),
+        Command::Man { out } => run_man(out.as_deref()),
+    }
+}
+
+fn run_completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut command = Cli::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "typehouse", &mut script);
+    write_stdout(&script)
+}
+
+/// `typehouse(1)` on standard output, or with `out` one page per command written there
+/// (`typehouse.1`, `typehouse-check.1`, ...), as packagers install them.
+fn run_man(out: Option<&Path>) -> ExitCode {
+    let command = Cli::command();
+    if let Some(dir) = out {
+        let written =
+            std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(command, dir));
+        return match written {
+            Ok(()) => {
+                println!("wrote the manual pages to {}", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(error) => usage_error(&format!(
+                "cannot write the manual pages to {}: {error}",
+                dir.display()
+            )),
+        };
+    }
+    let mut page = Vec::new();
+    if let Err(error) = clap_mangen::Man::new(command).render(&mut page) {
+        return usage_error(&format!("cannot render the manual page: {error}"));
+    }
+    write_stdout(&page)
+}
+
+/// Writes `bytes` to standard output; a closed pipe (`typehouse man | head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> ExitCode {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => usage_error(&format!("cannot write to standard output: {error}")),
     }
 }
 

@@ -149,7 +149,7 @@ impl TypeEntry {
 }
 
 /// Where the definitions of a stored catalog are read from, one at a time (see
-/// `http::image`): a catalog served from its compiled image keeps only its index in memory.
+/// `image`): a catalog served from its compiled image keeps only its index in memory.
 pub trait DefinitionStore: Send + Sync + std::fmt::Debug {
     fn definition(&self, slot: u32) -> Result<Arc<Published>, DefinitionReadError>;
     /// The files the catalog was loaded from.

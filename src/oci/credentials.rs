@@ -1,6 +1,6 @@
 //! Registry credentials: `--username` with `--password-stdin`, or the Docker config file
 //! (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`), as `docker login` and
-//! `oras login` write it.
+//! `oras login` write it, including its credential helpers (`credHelpers`, `credsStore`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -17,6 +17,14 @@ pub enum Credentials {
         username: String,
         password: String,
     },
+    /// What a Docker credential helper answered for `server`. Helpers hand out short-lived
+    /// tokens (ECR's last 12 hours), so [`Credentials::refreshed`] asks the helper again.
+    Helper {
+        helper: String,
+        server: String,
+        username: String,
+        password: String,
+    },
 }
 
 impl fmt::Debug for Credentials {
@@ -25,6 +33,18 @@ impl fmt::Debug for Credentials {
             Self::Anonymous => f.write_str("Anonymous"),
             Self::Basic { username, .. } => f
                 .debug_struct("Basic")
+                .field("username", username)
+                .field("password", &"<redacted>")
+                .finish(),
+            Self::Helper {
+                helper,
+                server,
+                username,
+                ..
+            } => f
+                .debug_struct("Helper")
+                .field("helper", helper)
+                .field("server", server)
                 .field("username", username)
                 .field("password", &"<redacted>")
                 .finish(),
@@ -42,6 +62,12 @@ pub enum CredentialsError {
     },
     #[error("{path} is not a Docker config file: {message}")]
     Malformed { path: PathBuf, message: String },
+    #[error("the credential helper {program} failed for {server}: {message}")]
+    Helper {
+        program: String,
+        server: String,
+        message: String,
+    },
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,9 +97,19 @@ impl Credentials {
     pub(crate) fn to_registry_auth(&self) -> oci_client::secrets::RegistryAuth {
         match self {
             Self::Anonymous => oci_client::secrets::RegistryAuth::Anonymous,
-            Self::Basic { username, password } => {
-                oci_client::secrets::RegistryAuth::Basic(username.clone(), password.clone())
-            }
+            Self::Basic { username, password }
+            | Self::Helper {
+                username, password, ..
+            } => oci_client::secrets::RegistryAuth::Basic(username.clone(), password.clone()),
+        }
+    }
+
+    /// The same credentials for a new pull: a credential helper's asked again, the others as
+    /// they are.
+    pub fn refreshed(&self) -> Result<Self, CredentialsError> {
+        match self {
+            Self::Helper { helper, server, .. } => run_helper(helper, server),
+            other => Ok(other.clone()),
         }
     }
 
@@ -116,23 +152,24 @@ impl Credentials {
         };
         let config: DockerConfig =
             serde_json::from_slice(&bytes).map_err(|e| malformed(e.to_string()))?;
+        // As Docker does (cli/config/configfile/file.go, GetCredentialsStore): a helper named
+        // for this registry in `credHelpers`, else `credsStore`, answers alone; `auths` is
+        // read only when neither is set.
+        let key = auth_config_key(registry);
+        let helper = config
+            .cred_helpers
+            .get(key)
+            .or(config.creds_store.as_ref())
+            .filter(|name| !name.is_empty());
+        if let Some(helper) = helper {
+            return run_helper(helper, key);
+        }
         let entry = config
             .auths
             .iter()
             .find(|(key, _)| same_registry(key, registry))
             .map(|(_, entry)| entry);
         let Some(entry) = entry else {
-            if config.creds_store.is_some()
-                || config
-                    .cred_helpers
-                    .keys()
-                    .any(|k| same_registry(k, registry))
-            {
-                tracing::warn!(
-                    registry,
-                    "the Docker config names a credential helper, which typehouse does not run; use --username and --password-stdin"
-                );
-            }
             return Ok(Self::Anonymous);
         };
         if let Some(auth) = entry.auth.as_deref().filter(|a| !a.is_empty()) {
@@ -156,13 +193,119 @@ impl Credentials {
             });
         }
         if entry.identitytoken.is_some() {
-            tracing::warn!(
-                registry,
-                "the Docker config holds an identity token, which typehouse does not use; use --username and --password-stdin"
-            );
+            warn_identity_token(registry);
         }
         Ok(Self::Anonymous)
     }
+}
+
+fn warn_identity_token(registry: &str) {
+    tracing::warn!(
+        registry,
+        "the Docker credentials for this registry are an identity token, which typehouse does not use; use --username and --password-stdin"
+    );
+}
+
+/// Docker Hub's credentials live under its v1 URL; every other registry's under its host.
+const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
+
+/// The key Docker looks a registry's credentials up under (`getAuthConfigKey` in
+/// cli/config/configfile/file.go), which is also what a helper is asked about.
+fn auth_config_key(registry: &str) -> &str {
+    match registry {
+        "docker.io" | "index.docker.io" => DOCKER_HUB_KEY,
+        _ => registry,
+    }
+}
+
+/// What a credential helper prints after `get` (docker-credential-helpers, credentials.go).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct HelperAnswer {
+    username: String,
+    secret: String,
+}
+
+/// A helper's answer when it holds nothing for the server (docker-credential-helpers,
+/// credentials/error.go): the registry is then used anonymously, as Docker does.
+const HELPER_NOT_FOUND: &str = "credentials not found in native keychain";
+/// The user name with which a helper hands back an identity token instead of a password.
+const HELPER_TOKEN_USERNAME: &str = "<token>";
+
+/// Runs `docker-credential-<helper> get` with the server on standard input, as the Docker CLI
+/// does (docker-credential-helpers, client/client.go).
+fn run_helper(helper: &str, server: &str) -> Result<Credentials, CredentialsError> {
+    let program = format!("docker-credential-{helper}");
+    let failed = |message: String| CredentialsError::Helper {
+        program: program.clone(),
+        server: server.to_string(),
+        message,
+    };
+    // The name comes from a config file and becomes a program looked up on PATH; a path
+    // would run whatever it points at.
+    if helper.contains(['/', '\\']) || helper.chars().any(char::is_control) {
+        return Err(failed(
+            "a helper is named, not given as a path (`\"credsStore\": \"pass\"` runs docker-credential-pass)".into(),
+        ));
+    }
+    let mut child = std::process::Command::new(&program)
+        .arg("get")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|error| match error.kind() {
+            std::io::ErrorKind::NotFound => failed(format!(
+                "{program} is not on PATH (the Docker config names it)"
+            )),
+            _ => failed(format!("cannot run it: {error}")),
+        })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        // A helper that exits without reading its input is judged by its answer below.
+        let _ = stdin.write_all(server.as_bytes());
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|error| failed(format!("cannot run it: {error}")))?;
+    let answer = parse_helper_output(&output, server).map_err(failed)?;
+    Ok(match answer {
+        Some((username, password)) => Credentials::Helper {
+            helper: helper.to_string(),
+            server: server.to_string(),
+            username,
+            password,
+        },
+        None => Credentials::Anonymous,
+    })
+}
+
+/// The user name and secret a helper answered; `None` where it has none to give.
+fn parse_helper_output(
+    output: &std::process::Output,
+    server: &str,
+) -> Result<Option<(String, String)>, String> {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        if stdout.trim() == HELPER_NOT_FOUND {
+            return Ok(None);
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let said = [stdout.trim(), stderr.trim()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(format!("it exited with {}: {said}", output.status));
+    }
+    let answer: HelperAnswer = serde_json::from_str(&stdout).map_err(|error| {
+        format!("its answer is not {{\"Username\": ..., \"Secret\": ...}}: {error}")
+    })?;
+    if answer.username == HELPER_TOKEN_USERNAME {
+        warn_identity_token(server);
+        return Ok(None);
+    }
+    Ok(Some((answer.username, answer.secret)))
 }
 
 /// Does a Docker config key (`host`, `https://host/v1/`, ...) name `registry`?
@@ -240,6 +383,88 @@ mod tests {
         assert!(error.to_string().contains("not a Docker config file"));
     }
 
+    fn helper_output(code: i32, stdout: &str) -> std::process::Output {
+        use std::os::unix::process::ExitStatusExt;
+        std::process::Output {
+            // A wait status holds the exit code in its second byte.
+            status: std::process::ExitStatus::from_raw(code << 8),
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: b"from stderr".to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_helper_answer_is_username_and_secret() {
+        let answer = r#"{"ServerURL": "r.example", "Username": "AWS", "Secret": "tok:en"}"#;
+        assert_eq!(
+            parse_helper_output(&helper_output(0, answer), "r.example").unwrap(),
+            Some(("AWS".into(), "tok:en".into()))
+        );
+    }
+
+    #[test]
+    fn a_helper_without_credentials_means_anonymous_and_other_failures_are_errors() {
+        let not_found = helper_output(1, "credentials not found in native keychain\n");
+        assert_eq!(parse_helper_output(&not_found, "r.example").unwrap(), None);
+        let broken = parse_helper_output(&helper_output(1, "keychain locked"), "r").unwrap_err();
+        assert!(
+            broken.contains("keychain locked") && broken.contains("from stderr"),
+            "{broken}"
+        );
+        let garbled = parse_helper_output(&helper_output(0, "user=a"), "r").unwrap_err();
+        assert!(garbled.contains("Username"), "{garbled}");
+        let token = r#"{"Username": "<token>", "Secret": "refresh"}"#;
+        assert_eq!(
+            parse_helper_output(&helper_output(0, token), "r").unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn docker_hub_is_asked_about_under_its_v1_url() {
+        assert_eq!(auth_config_key("docker.io"), DOCKER_HUB_KEY);
+        assert_eq!(auth_config_key("index.docker.io"), DOCKER_HUB_KEY);
+        assert_eq!(auth_config_key("127.0.0.1:5000"), "127.0.0.1:5000");
+    }
+
+    #[test]
+    fn a_registry_s_helper_comes_before_the_store_and_both_before_auths() {
+        // Neither helper exists: the error names the one that was chosen.
+        let file = config_file(
+            r#"{"auths": {"r.example": {"auth": "YTpi"}},
+                "credsStore": "typehouse-test-store",
+                "credHelpers": {"r.example": "typehouse-test-absent"}}"#,
+        );
+        let error = Credentials::from_docker_config_file(file.path(), "r.example").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("docker-credential-typehouse-test-absent is not on PATH"),
+            "{error}"
+        );
+        let error = Credentials::from_docker_config_file(file.path(), "other.example").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("docker-credential-typehouse-test-store"),
+            "{error}"
+        );
+        // An empty credsStore is no store: `auths` answers.
+        let file = config_file(r#"{"auths": {"r.example": {"auth": "YTpi"}}, "credsStore": ""}"#);
+        assert!(
+            !Credentials::from_docker_config_file(file.path(), "r.example")
+                .unwrap()
+                .is_anonymous()
+        );
+    }
+
+    #[test]
+    fn a_helper_given_as_a_path_is_refused_without_running_it() {
+        let file = config_file(r#"{"credsStore": "../../bin/sh"}"#);
+        let error = Credentials::from_docker_config_file(file.path(), "r.example").unwrap_err();
+        assert!(error.to_string().contains("not given as a path"), "{error}");
+    }
+
     #[test]
     fn debug_output_hides_the_password() {
         let credentials = Credentials::Basic {
@@ -248,5 +473,13 @@ mod tests {
         };
         let shown = format!("{credentials:?}");
         assert!(shown.contains("alice") && !shown.contains("hunter2"));
+        let credentials = Credentials::Helper {
+            helper: "ecr-login".into(),
+            server: "r.example".into(),
+            username: "AWS".into(),
+            password: "hunter2".into(),
+        };
+        let shown = format!("{credentials:?}");
+        assert!(shown.contains("ecr-login") && !shown.contains("hunter2"));
     }
 }

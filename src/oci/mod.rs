@@ -162,7 +162,15 @@ pub fn pull(remote: &Remote) -> Result<Pulled, OciError> {
 /// `serve --from`: the catalog is pulled anew on every load.
 impl RemoteCatalog for Remote {
     fn read(&self) -> std::io::Result<CatalogFiles> {
-        let pulled = pull(self).map_err(std::io::Error::other)?;
+        // A credential helper hands out short-lived tokens: ask it again on every read.
+        let remote = Remote {
+            credentials: self
+                .credentials
+                .refreshed()
+                .map_err(std::io::Error::other)?,
+            ..self.clone()
+        };
+        let pulled = pull(&remote).map_err(std::io::Error::other)?;
         tracing::info!(reference = %self.reference, digest = %pulled.digest, version = %pulled.config.version, "catalog pulled");
         Ok(pulled.files)
     }

@@ -332,3 +332,183 @@ fn parent_with(fixture: &Fixture) -> tempfile::TempDir {
         .expect("the copy is written");
     parent
 }
+
+/// Runs `script` in a non-interactive bash, with `$1` set to `arg`.
+fn bash(script: &str, arg: &Path) -> Output {
+    Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", script, "bash"])
+        .arg(arg)
+        .output()
+        .expect("bash runs (scripts/test installs it)")
+}
+
+/// The subcommands, from the command definition itself.
+fn subcommands() -> Vec<String> {
+    use clap::CommandFactory;
+    typehouse::cli::Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+#[test]
+fn the_bash_completion_registers_and_offers_subcommands_and_options() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = typehouse(&["completions", "bash"], here);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("typehouse.bash");
+    std::fs::write(&script, &output.stdout).unwrap();
+    // Source it as bash-completion would, find the function `complete` registered, and call it
+    // the way readline does: words, the index of the word under the cursor, then
+    // `command current previous` as arguments.
+    let complete = |line: &str| {
+        let words: Vec<&str> = line.split(' ').collect();
+        let call = format!(
+            "source \"$1\" || exit 3\n\
+             spec=$(complete -p typehouse) || exit 4\n\
+             echo \"spec: $spec\"\n\
+             function=$(printf '%s\\n' \"$spec\" | sed -n 's/.*-F \\([^ ]*\\).*/\\1/p')\n\
+             COMP_WORDS=({words})\n\
+             COMP_CWORD={cword}\n\
+             COMP_LINE='{line}'\n\
+             COMP_POINT=${{#COMP_LINE}}\n\
+             \"$function\" typehouse '{current}' '{previous}'\n\
+             printf 'offer: %s\\n' \"${{COMPREPLY[@]}}\"",
+            words = words
+                .iter()
+                .map(|w| format!("'{w}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            cword = words.len() - 1,
+            current = words[words.len() - 1],
+            previous = words[words.len() - 2],
+        );
+        let output = bash(&call, &script);
+        assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+        let text = stdout(&output);
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("spec: complete ") && l.ends_with(" typehouse")),
+            "{text}"
+        );
+        text.lines()
+            .filter_map(|l| l.strip_prefix("offer: "))
+            .map(String::from)
+            .collect::<Vec<String>>()
+    };
+    let offered = complete("typehouse ");
+    for command in subcommands() {
+        assert!(
+            offered.contains(&command),
+            "{command} not offered: {offered:?}"
+        );
+    }
+    let offered = complete("typehouse check --");
+    for option in ["--base", "--format", "--deny-warnings"] {
+        assert!(offered.iter().any(|o| o == option), "{option}: {offered:?}");
+    }
+    let offered = complete("typehouse completions ");
+    for shell in ["bash", "zsh", "fish"] {
+        assert!(offered.iter().any(|o| o == shell), "{shell}: {offered:?}");
+    }
+}
+
+#[test]
+fn the_zsh_and_fish_completions_name_every_subcommand() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (shell, header) in [
+        ("zsh", "#compdef typehouse"),
+        ("fish", "complete -c typehouse"),
+    ] {
+        let output = typehouse(&["completions", shell], here);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{shell}: {}",
+            describe(&output)
+        );
+        let script = stdout(&output);
+        assert!(script.contains(header), "{shell}:\n{script}");
+        for command in subcommands() {
+            assert!(
+                script.contains(&format!("'{command}:"))
+                    || script.contains(&format!("-a \"{command}\"")),
+                "{shell} does not name {command}:\n{script}"
+            );
+        }
+    }
+}
+
+#[test]
+fn completions_for_an_unknown_shell_is_a_usage_error() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = typehouse(&["completions", "cmd.exe"], here);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("possible values") && stderr.contains("bash"),
+        "{stderr}"
+    );
+}
+
+/// Formats a roff page with man-db's `man -l`, roff warnings on; the text and the warnings.
+fn man_l(page: &Path) -> (String, String) {
+    let output = Command::new("man")
+        .args(["--warnings", "-l"])
+        .arg(page)
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "100")
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("man runs (Debian package man-db; scripts/test installs it)");
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_manual_page_renders_with_man_and_names_every_command() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = typehouse(&["man"], here);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("typehouse.1");
+    std::fs::write(&page, &output.stdout).unwrap();
+    let (text, warnings) = man_l(&page);
+    assert!(warnings.trim().is_empty(), "roff warnings:\n{warnings}");
+    for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "SUBCOMMANDS", "VERSION"] {
+        assert!(
+            text.lines().any(|l| l == section),
+            "{section} missing:\n{text}"
+        );
+    }
+    for command in subcommands() {
+        assert!(
+            text.contains(&format!("typehouse-{command}(1)")),
+            "{command} missing:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn man_with_out_writes_a_page_per_command() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man1");
+    let output = typehouse(&["man", "--out", out.to_str().unwrap()], here);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let (text, warnings) = man_l(&out.join("typehouse-check.1"));
+    assert!(warnings.trim().is_empty(), "roff warnings:\n{warnings}");
+    for option in ["--base", "--format", "--deny-warnings"] {
+        assert!(text.contains(option), "{option} missing:\n{text}");
+    }
+    for command in subcommands() {
+        assert!(
+            out.join(format!("typehouse-{command}.1")).is_file(),
+            "{command}"
+        );
+    }
+}

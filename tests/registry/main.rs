@@ -8,4 +8,5 @@
 
 mod catalog;
 mod clients;
+mod credential_helpers;
 mod helpers;
