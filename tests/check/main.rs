@@ -1,9 +1,11 @@
 //! Integration tests of `typehouse check`: each rule broken by a fixture, `--base`, hostile
-//! input, the binary's exit codes and output formats, and the shipped catalog.
+//! input, the soundness of the compatibility analysis, the binary's exit codes and output formats, and the shipped catalog.
 
 mod bad_input;
 mod base;
 mod cli;
 mod helpers;
 mod rules;
+mod schema_gen;
 mod shipped;
+mod soundness;

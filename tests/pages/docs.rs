@@ -53,7 +53,8 @@ fn read(path: &Path) -> (BTreeSet<String>, Vec<String>) {
                     h.push_str(&t);
                 }
             }
-            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
+            Event::Start(Tag::Link { dest_url, .. })
+            | Event::Start(Tag::Image { dest_url, .. }) => {
                 links.push(dest_url.to_string());
             }
             _ => {}
@@ -68,10 +69,15 @@ fn every_relative_link_in_the_documentation_resolves() {
     for document in documents() {
         let (own_anchors, links) = read(&document);
         for link in links {
-            if link.starts_with("https://") || link.starts_with("http://") || link.starts_with("mailto:") {
+            if link.starts_with("https://")
+                || link.starts_with("http://")
+                || link.starts_with("mailto:")
+            {
                 continue;
             }
-            let (file, anchor) = link.split_once('#').map_or((link.as_str(), None), |(f, a)| (f, Some(a)));
+            let (file, anchor) = link
+                .split_once('#')
+                .map_or((link.as_str(), None), |(f, a)| (f, Some(a)));
             let target = if file.is_empty() {
                 document.clone()
             } else {
@@ -101,11 +107,22 @@ fn every_relative_link_in_the_documentation_resolves() {
 #[test]
 fn the_readme_is_an_entrance_of_at_most_200_lines_linking_every_docs_page() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
-    assert!(readme.lines().count() <= 200, "README.md has {} lines", readme.lines().count());
+    assert!(
+        readme.lines().count() <= 200,
+        "README.md has {} lines",
+        readme.lines().count()
+    );
     let (_, links) = read(&root().join("README.md"));
     for document in documents() {
-        let Ok(relative) = document.strip_prefix(root().join("docs")) else { continue };
+        let Ok(relative) = document.strip_prefix(root().join("docs")) else {
+            continue;
+        };
         let wanted = format!("docs/{}", relative.display());
-        assert!(links.iter().any(|l| l.split('#').next() == Some(wanted.as_str())), "README.md does not link {wanted}");
+        assert!(
+            links
+                .iter()
+                .any(|l| l.split('#').next() == Some(wanted.as_str())),
+            "README.md does not link {wanted}"
+        );
     }
 }
