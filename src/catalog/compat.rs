@@ -1399,7 +1399,15 @@ fn compare_values(
             return;
         }
     };
-    for value in before.iter().filter(|v| !allowed.contains(v)) {
+    // Long lists are compared by their JSON text, so the comparison stays linear; values equal
+    // but written differently (keys in another order) then count as removed.
+    let texts: Option<HashSet<String>> = (before.len().saturating_mul(allowed.len()) > 10_000)
+        .then(|| allowed.iter().map(Value::to_string).collect());
+    let kept = |value: &Value| match &texts {
+        Some(texts) => texts.contains(&value.to_string()),
+        None => allowed.contains(value),
+    };
+    for value in before.iter().filter(|v| !kept(v)) {
         let what = if keyword == "enum" {
             format!("enum value {value} removed")
         } else {
@@ -1584,9 +1592,12 @@ fn compare_required(
         out.push(change(at, "required", "`required` is not a list of names"));
         return;
     };
-    let before = names(old.get("required")).unwrap_or_default();
+    let before: HashSet<&str> = names(old.get("required"))
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     for name in required {
-        if !before.contains(&name) {
+        if !before.contains(name) {
             out.push(change(
                 at.clone(),
                 "required",
