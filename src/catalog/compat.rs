@@ -9,6 +9,7 @@
 //!
 //! - documentation (`title`, `description`, `examples`, `default`, `$comment`, `deprecated`,
 //!   `readOnly`, `writeOnly`) never matters, and `$defs`/`definitions` only through a `$ref`;
+//! - a keyword that applies only to types the old schema cannot accept holds trivially;
 //! - a value keyword is proven by the old one at least as strict: a bound (`minimum`,
 //!   `maxLength`, `minItems`, ...) kept or widened, `required` and `dependentRequired` entries
 //!   dropped, `enum` values added, a type widened, `pattern`, `format` and `uniqueItems`
@@ -16,7 +17,9 @@
 //! - a subschema is compared with its old counterpart: `properties` (against the old property,
 //!   or the old `additionalProperties` for a new one), `additionalProperties`, `items`,
 //!   `prefixItems`, `propertyNames`, `dependentSchemas`, `if`/`then`/`else` under an unchanged
-//!   `if`, `contains` under unchanged counts;
+//!   `if`, `contains` with its counts kept or widened;
+//! - the old schema is also taken apart: what one of its `allOf` members or its reference
+//!   accepts, or all of its `anyOf` members, it accepts no more than;
 //! - `allOf`: each new member equals an old one or accepts all the old schema accepted;
 //!   `anyOf`: some new member accepts all of the old schema, or each old member is accepted by
 //!   some new member; `oneOf`: the same members, or a single member that accepts it all;

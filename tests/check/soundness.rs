@@ -15,7 +15,7 @@ use crate::schema_gen;
 
 /// Cases per `cargo test` run; `COMPAT_SOUNDNESS_CASES` asks for more, and the fuzz target
 /// explores further.
-const CASES: u32 = 1500;
+const CASES: u32 = 10_000;
 /// Fixed, so that a run is reproducible.
 const SEED: [u8; 32] = *b"typehouse compat soundness seed!";
 
