@@ -340,7 +340,8 @@ impl<'a> Analysis<'a> {
                 return;
             }
         };
-        // A malformed old schema counts as accepting everything: the weakest assumption.
+        // What accepted nothing cannot be broken. (A malformed old schema has no keywords, so
+        // it counts as accepting everything: the weakest assumption.)
         if old.value == &Value::Bool(false) {
             return;
         }
