@@ -91,8 +91,8 @@ pub fn compare_with_base(base: &CatalogFiles, new: &CatalogFiles) -> Vec<Diagnos
                         rules::BREAKING_SCHEMA_CHANGE,
                         path,
                         format!(
-                            "config schema at `{}`: {}; this rejects documents {last} accepted, so it needs a new major version ({}.0.0)",
-                            change.at,
+                            "config schema at {}: {}; this can reject documents {last} accepted, so it needs a new major version ({}.0.0)",
+                            shown_place(&change.at, &change.keyword),
                             change.what,
                             next_major(last)
                         ),
@@ -104,6 +104,20 @@ pub fn compare_with_base(base: &CatalogFiles, new: &CatalogFiles) -> Vec<Diagnos
     }
     locate(new, &mut diagnostics);
     diagnostics
+}
+
+/// A JSON pointer and its keyword as a reader finds them; the empty pointer is the whole schema.
+fn shown_place(pointer: &str, keyword: &str) -> String {
+    let place = if pointer.is_empty() {
+        "the root".to_string()
+    } else {
+        format!("`{pointer}`")
+    };
+    if keyword.is_empty() {
+        place
+    } else {
+        format!("{place} (`{keyword}`)")
+    }
 }
 
 /// Within one major version (or, below 1.0.0, one minor version, as Cargo reads semver).

@@ -459,7 +459,10 @@ fn versions(
                     let breaking = found
                         .breaking
                         .into_iter()
-                        .map(|b| format!("{} (at {})", b.what, b.at))
+                        .map(|b| {
+                            let at = if b.at.is_empty() { "the root" } else { &b.at };
+                            format!("{} (at {at})", b.what)
+                        })
                         .collect();
                     (changes, breaking)
                 })

@@ -1,5 +1,6 @@
 //! `typehouse check --base`: immutability, version order and config-schema compatibility.
 
+use serde_json::{Value, json};
 use typehouse::catalog::rules;
 
 use crate::helpers::*;
@@ -339,7 +340,7 @@ fn a_config_schema_added_in_a_minor_version_is_a_breaking_schema_change() {
 fn a_compatible_schema_change_with_a_minor_bump_is_fine() {
     let base = Fixture::valid();
     let head = base.copy();
-    // An optional property, a wider type, a looser bound, more documentation.
+    // A documented optional property, a wider type, a looser bound, more documentation.
     let schema = r#"{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "description": "Widget config, version 1.1",
@@ -348,7 +349,7 @@ fn a_compatible_schema_change_with_a_minor_bump_is_fine() {
   "properties": {
     "name": {"type": "string", "description": "The widget's name."},
     "size": {"type": "number", "minimum": -10},
-    "colour": {"type": "string", "enum": ["red", "green"]}
+    "colour": {"description": "Any colour name; not checked."}
   }
 }"#;
     head.write("acme/widget/widget-config-1.1.schema.json", schema);
@@ -444,6 +445,178 @@ fn a_new_version_is_compared_with_the_highest_published_one() {
         Some(line_of(&text, "  schema:")),
     );
     assert!(found.message.contains("\"idle\""), "{found}");
+}
+
+// Tightenings the analysis cannot prove compatible, each refused under a minor bump, with the
+// rule, the JSON pointer and the keyword.
+
+/// The widget's published config schema, as JSON.
+fn widget_schema() -> Value {
+    serde_json::from_str(WIDGET_SCHEMA).expect("the fixture schema is JSON")
+}
+
+/// `old` published as widget 1.1.0 and `new` proposed as 1.2.0: the diagnostics of the check.
+fn minor_bump(old: &Value, new: &Value) -> Vec<typehouse::catalog::Diagnostic> {
+    let base = Fixture::valid();
+    base.write("acme/widget/widget-config-1.1.schema.json", old.to_string())
+        .write(
+            "acme/widget/1.1.0.yaml",
+            widget_version("1.1.0", "widget-config-1.1.schema.json"),
+        );
+    assert_clean(&base.check());
+    let head = base.copy();
+    head.write("acme/widget/widget-config-1.2.schema.json", new.to_string())
+        .write(
+            "acme/widget/1.2.0.yaml",
+            widget_version("1.2.0", "widget-config-1.2.schema.json"),
+        );
+    head.check_against(&base)
+}
+
+/// The change from `old` to `new` is refused, at `pointer` for `keyword`, and nothing else is.
+fn assert_refused(old: Value, new: Value, pointer: &str, keyword: &str) {
+    let diagnostics = minor_bump(&old, &new);
+    let found = of(
+        &diagnostics,
+        rules::BREAKING_SCHEMA_CHANGE,
+        "acme/widget/1.2.0.yaml",
+    );
+    let place = format!("`{pointer}` (`{keyword}`)");
+    assert!(
+        found
+            .iter()
+            .any(|d| d.message.contains(&place) && d.message.contains("2.0.0")),
+        "no diagnostic at {place}:\n{}",
+        show(&diagnostics)
+    );
+    assert_only_rule(&diagnostics, rules::BREAKING_SCHEMA_CHANGE);
+}
+
+/// The widget schema with `extra` keywords merged in at the root.
+fn widget_schema_with(extra: Value) -> Value {
+    let mut schema = widget_schema();
+    for (keyword, value) in extra.as_object().expect("keywords").clone() {
+        schema[keyword] = value;
+    }
+    schema
+}
+
+#[test]
+fn wrapping_the_old_schema_in_all_of_with_a_new_required_property_is_refused() {
+    let old = widget_schema();
+    let new = json!({"allOf": [old, {"required": ["size"]}]});
+    assert_refused(old, new, "/allOf/1/required", "required");
+}
+
+#[test]
+fn an_added_any_of_is_refused() {
+    let new = widget_schema_with(
+        json!({"anyOf": [{"required": ["size"]}, {"properties": {"name": {"minLength": 3}}}]}),
+    );
+    assert_refused(widget_schema(), new, "/anyOf", "anyOf");
+}
+
+#[test]
+fn an_added_one_of_is_refused() {
+    let new =
+        widget_schema_with(json!({"oneOf": [{"required": ["size"]}, {"required": ["colour"]}]}));
+    assert_refused(widget_schema(), new, "/oneOf", "oneOf");
+}
+
+#[test]
+fn an_added_not_is_refused() {
+    let new = widget_schema_with(json!({"not": {"required": ["colour"]}}));
+    assert_refused(widget_schema(), new, "/not", "not");
+}
+
+#[test]
+fn an_added_if_then_is_refused() {
+    let new = widget_schema_with(json!({
+        "if": {"required": ["size"]},
+        "then": {"properties": {"size": {"maximum": 10}}}
+    }));
+    assert_refused(widget_schema(), new, "/if", "if");
+}
+
+#[test]
+fn an_added_dependent_required_is_refused() {
+    let new = widget_schema_with(json!({"dependentRequired": {"colour": ["size"]}}));
+    assert_refused(
+        widget_schema(),
+        new,
+        "/dependentRequired/colour",
+        "dependentRequired",
+    );
+}
+
+#[test]
+fn closing_unevaluated_properties_is_refused() {
+    let new = widget_schema_with(json!({"unevaluatedProperties": false}));
+    assert_refused(
+        widget_schema(),
+        new,
+        "/unevaluatedProperties",
+        "unevaluatedProperties",
+    );
+}
+
+#[test]
+fn an_added_unique_items_is_refused() {
+    let old = widget_schema_with(json!({"properties": {
+        "name": {"type": "string"},
+        "size": {"type": "integer", "minimum": 0},
+        "tags": {"type": "array"}
+    }}));
+    let mut new = old.clone();
+    new["properties"]["tags"]["uniqueItems"] = json!(true);
+    assert_refused(old, new, "/properties/tags/uniqueItems", "uniqueItems");
+}
+
+#[test]
+fn a_property_moved_behind_a_reference_to_a_stricter_definition_is_refused() {
+    let mut new = widget_schema();
+    new["properties"]["name"] = json!({"$ref": "#/$defs/name"});
+    new["$defs"] = json!({"name": {"type": "string", "maxLength": 10}});
+    assert_refused(widget_schema(), new, "/$defs/name/maxLength", "maxLength");
+}
+
+#[test]
+fn a_property_moved_behind_a_reference_to_the_same_definition_is_fine() {
+    let mut new = widget_schema();
+    new["properties"]["name"] = json!({"$ref": "#/$defs/name"});
+    new["$defs"] = json!({"name": {"type": "string", "description": "The widget's name."}});
+    assert_clean(&minor_bump(&widget_schema(), &new));
+}
+
+#[test]
+fn a_description_change_a_new_optional_property_and_a_dropped_required_entry_are_fine() {
+    let old = widget_schema();
+    let mut described = old.clone();
+    described["description"] = json!("A widget's config, described");
+    assert_clean(&minor_bump(&old, &described));
+
+    let mut documented = old.clone();
+    documented["properties"]["colour"] = json!({"description": "Any colour name."});
+    assert_clean(&minor_bump(&old, &documented));
+
+    // Where additional properties were held to a schema, a new property that accepts at
+    // least as much is optional and compatible.
+    let strings = widget_schema_with(json!({"additionalProperties": {"type": "string"}}));
+    let mut named = strings.clone();
+    named["properties"]["colour"] = json!({"type": ["string", "null"]});
+    assert_clean(&minor_bump(&strings, &named));
+
+    let mut optional = old.clone();
+    optional["required"] = json!([]);
+    assert_clean(&minor_bump(&old, &optional));
+}
+
+#[test]
+fn a_typed_new_property_where_any_value_was_accepted_is_refused() {
+    // A document may already use the name with another value.
+    let mut new = widget_schema();
+    new["properties"]["colour"] = json!({"type": "string"});
+    assert_refused(widget_schema(), new, "/properties/colour/type", "type");
 }
 
 /// The widget definition at `version`, with its config schema in `schema_file`.

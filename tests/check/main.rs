@@ -1,5 +1,5 @@
 //! Integration tests of `typehouse check`: each rule broken by a fixture, `--base`, hostile
-//! input, the binary's exit codes and output formats, and the shipped catalog.
+//! input, the soundness of the compatibility analysis, the binary's exit codes and output formats, and the shipped catalog.
 
 mod architecture;
 mod bad_input;
@@ -9,4 +9,6 @@ mod cli;
 mod corpus;
 mod helpers;
 mod rules;
+mod schema_gen;
 mod shipped;
+mod soundness;

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use typehouse::catalog::check::check;
+use typehouse::catalog::compat::breaking_changes;
 use typehouse::catalog::definition::SchemaSource;
 use typehouse::catalog::rules;
 use typehouse::catalog::{Catalog, CatalogFiles};
@@ -139,4 +140,33 @@ fn the_newest_version_of_every_shipped_type_cites_github_at_a_commit() {
         .map(|d| d.to_string())
         .collect();
     assert!(unpinned.is_empty(), "{unpinned:#?}");
+}
+
+#[test]
+fn every_shipped_config_schema_stays_compatible_when_documented_and_breaks_when_stricter() {
+    let files = CatalogFiles::read_dir(&shipped_types()).expect("types/ is readable");
+    let (catalog, _) = Catalog::load(files).expect("the shipped catalog loads");
+    let mut compared = 0;
+    for entry in catalog.types() {
+        for version in &entry.versions {
+            let published = catalog.published(version).expect("a published version");
+            let Some(schema) = &published.config_schema else {
+                continue;
+            };
+            let old = &*schema.document;
+            let mut documented = old.clone();
+            documented["$comment"] = serde_json::json!("Reviewed.");
+            let changes = breaking_changes(old, &documented);
+            assert!(changes.is_empty(), "{}: {changes:?}", published.path);
+            let mut stricter = old.clone();
+            stricter["required"] = serde_json::json!(["a property no document has"]);
+            assert!(
+                !breaking_changes(old, &stricter).is_empty(),
+                "{}",
+                published.path
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 5, "only {compared} config schemas");
 }
