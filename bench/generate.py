@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes a synthetic but valid typehouse catalog of N types, for benchmarks.
 
-Each type gets 1-4 versions whose config schemas evolve compatibly (minor versions add
-optional properties, a major version makes one more property required), layers, annotations,
+Each type gets 1-4 versions whose config schemas grow (minor versions add typed optional
+properties, a major version makes one more property required; `check --base` would call the
+typed additions breaking, but the benchmarks never compare versions), layers, annotations,
 actions, tags, tools and owners. Config schemas vary in size (a few properties to well over a
 hundred) and sit inline or in a `*.schema.json` file next to the version files. Every
 identifying media type is unique. The output is deterministic for a given --seed.
@@ -423,7 +424,7 @@ def definition(plan, version, schema_source, example, rng, latest):
     document["links"] = {
         "spec": f"https://{vendor}.example.com/{name}/spec/v{version.split('.')[0]}",
         "homepage": f"https://{vendor}.example.com",
-        "source": f"https://github.com/{vendor}/{name}/blob/main/pkg/mediatype.go",
+        "source": f"https://github.com/{vendor}/{name}/blob/{'0' * 40}/pkg/mediatype.go",
     }
     owners = [{"name": f"{vendor.capitalize()} maintainers", "url": f"https://github.com/{vendor}"}]
     if rng.random() < 0.3:
