@@ -663,12 +663,12 @@ mod tests {
     }
 
     #[test]
-    fn aliases_that_expand_to_too_much_are_refused_quickly() {
-        let started = Instant::now();
+    fn aliases_that_expand_to_too_much_are_refused_before_they_are_expanded() {
+        // Ten levels would be 3^10 copies of every string: a reader that expanded them before
+        // counting would not finish (no wall-clock bound here: the machines are shared).
         let (message, line, _) = parse(&alias_bomb(10)).unwrap_err();
         assert_eq!(message, TOO_MUCH_REPEATED);
         assert!(line.is_some());
-        assert!(started.elapsed() < Duration::from_secs(2));
         // A long string repeated often is too much as well, though few nodes.
         let long = format!(
             "a: &a {}\nb: [{}]\n",
@@ -685,7 +685,6 @@ mod tests {
             "]".repeat(100)
         );
         assert_eq!(parse(&nested).unwrap_err().0, TOO_MUCH_REPEATED);
-        assert!(started.elapsed() < Duration::from_secs(2));
         let value = parse(&alias_bomb(4)).unwrap();
         assert_eq!(value["l3"][8][8][8][8], "lol");
         assert_eq!(
