@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::definition::{Condition, Definition, Scope, SubjectRule, placeholders};
+use super::definition::{Condition, Definition, Scope, Status, SubjectRule, placeholders};
 use super::media_type::{EMPTY_CONFIG, normalize};
 use super::{Catalog, DefinitionReadError, Published, Role, TypeEntry};
 
@@ -158,6 +158,10 @@ pub struct MatchedType {
     pub version: String,
     pub name: String,
     pub artifact_type: Option<String>,
+    /// A deprecated type is still answered (artifacts of it exist), and says so here.
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deprecated_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -247,6 +251,12 @@ pub fn classify(
             artifact_type: published
                 .definition
                 .artifact_type
+                .as_ref()
+                .map(ToString::to_string),
+            status: published.definition.status,
+            deprecated_by: published
+                .definition
+                .deprecated_by
                 .as_ref()
                 .map(ToString::to_string),
         }),

@@ -301,6 +301,10 @@ pub struct MatchedType {
     version: String,
     name: String,
     artifact_type: Option<String>,
+    /// A deprecated type is still answered; `deprecatedBy` names its successor.
+    #[schema(pattern = "^(draft|active|deprecated)$")]
+    status: String,
+    deprecated_by: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

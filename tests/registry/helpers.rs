@@ -204,6 +204,62 @@ impl Registry {
         }
     }
 
+    /// Uploads a blob as producers' clients do (distribution-spec: `POST` an upload, then `PUT`
+    /// the bytes with `?digest=`); answers its descriptor with `media_type`.
+    pub async fn put_blob(&self, repository: &str, media_type: &str, bytes: &[u8]) -> Value {
+        let digest = sha256_digest(bytes);
+        let started = self
+            .client
+            .post(self.url(&format!("/v2/{repository}/blobs/uploads/")))
+            .send()
+            .await
+            .expect("the registry answers");
+        assert_eq!(started.status(), 202, "POST blob upload to {repository}");
+        let location = started
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .expect("an upload location")
+            .to_string();
+        let mut url = if location.starts_with("http") {
+            location
+        } else {
+            self.url(&location)
+        };
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(&format!("digest={digest}"));
+        let finished = self
+            .client
+            .put(url)
+            .header("Content-Type", "application/octet-stream")
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .expect("the registry answers");
+        assert_eq!(finished.status(), 201, "PUT blob {digest}");
+        json!({"mediaType": media_type, "digest": digest, "size": bytes.len()})
+    }
+
+    /// `PUT /v2/<repository>/manifests/<reference>` with the manifest's own `mediaType` as
+    /// `Content-Type`, as a producer pushes it; answers the registry's response.
+    pub async fn put_manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+        manifest: &Value,
+    ) -> reqwest::Response {
+        let media_type = manifest["mediaType"]
+            .as_str()
+            .expect("a manifest that names its media type");
+        self.client
+            .put(self.url(&format!("/v2/{repository}/manifests/{reference}")))
+            .header("Content-Type", media_type)
+            .body(serde_json::to_vec(manifest).unwrap())
+            .send()
+            .await
+            .expect("the registry answers")
+    }
+
     /// `GET /v2/<repository>/blobs/<digest>` as JSON.
     pub async fn blob_json(&self, repository: &str, digest: &str) -> Value {
         let response = self

@@ -10,3 +10,4 @@ mod catalog;
 mod clients;
 mod credential_helpers;
 mod helpers;
+mod producers;
