@@ -143,7 +143,16 @@ fn every_template_in_types_filled_with_valid_values_runs_as_its_argv() {
                     .expect("valid");
                     for template in &published.commands {
                         let filled = template.fill(&reference);
-                        let argv = filled.argv.expect("every placeholder has a value");
+                        let Some(argv) = filled.argv else {
+                            // Only a digest can be missing, and only without one.
+                            assert!(
+                                digest.is_none() && filled.command.contains("{digest}"),
+                                "{}: `{}` has a placeholder without a value",
+                                published.path,
+                                filled.command
+                            );
+                            continue;
+                        };
                         assert_runs_as_argv(&filled.command, &argv);
                         ran += 1;
                     }

@@ -684,7 +684,11 @@ fn a_shell_operator_in_an_action_is_an_action_shell_error_on_the_command_line() 
 #[test]
 fn a_placeholder_as_the_program_is_an_action_shell_error() {
     let fixture = Fixture::valid();
-    let text = fixture.edit(WIDGET_PATH, "widget pull", "{name} pull");
+    let text = fixture.edit(
+        WIDGET_PATH,
+        "command: widget pull {registry}/{repository}{reference}",
+        "command: \"{name} pull {registry}/{repository}{reference}\"",
+    );
     let diagnostics = fixture.check();
     let found = expect_error(
         &diagnostics,
