@@ -721,7 +721,10 @@ async fn filled_actions_carry_argv_and_their_commands_run_as_exactly_it() {
             let argv: Vec<String> =
                 serde_json::from_value(action["argv"].clone()).expect("argv is filled");
             let command = action["command"].as_str().expect("command");
-            assert!(command.contains("'[::1]:5000/"), "{command}");
+            assert!(
+                command.contains("[::1]:5000/") && command.contains('\''),
+                "{command}"
+            );
             assert_runs_as_argv(command, &argv);
         }
     }

@@ -1172,7 +1172,11 @@ fn injected_definition(artifact_type: &str) -> Value {
         "actions": [{
             "id": "run",
             "label": short,
-            "command": format!("evil pull {{registry}}/{{repository}} && echo '{}'", PAYLOAD.replace(['{', '}', '$'], "")),
+            // One plain command (check refuses shell operators); the markup is a quoted word.
+            "command": format!(
+                "evil pull {{registry}}/{{repository}} '{}'",
+                PAYLOAD.replace(['{', '}', '$'], "").replace('\'', "'\\''")
+            ),
             "docs": "https://example.com/docs?a=\"><script>alert(1)</script>".replace(['"', '<', '>'], ""),
         }],
         "links": {"spec": "https://example.com/spec#'onclick=alert(1)//", "homepage": "https://example.com/"},
