@@ -10,8 +10,9 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
-use typehouse::catalog::classify::{Reference, classify};
+use typehouse::catalog::classify::classify;
 use typehouse::catalog::media_type::normalize;
+use typehouse::catalog::reference::{Reference, ReferenceInput};
 use typehouse::catalog::schema::ConfigSchema;
 use typehouse::catalog::{Catalog, CatalogFiles, MediaType, Resolution};
 use typehouse::service::Snapshot;
@@ -164,12 +165,13 @@ fn lookups(c: &mut Criterion) {
 
 fn classification(c: &mut Criterion) {
     let catalog = catalog();
-    let reference = Reference {
+    let reference = Reference::parse(&ReferenceInput {
         registry: Some("registry.example.com".into()),
         repository: Some("team/webapp".into()),
         tag: Some("1.4.2".into()),
         digest: None,
-    };
+    })
+    .expect("the reference follows the grammar");
     let mut group = c.benchmark_group("classify");
     for (name, manifest) in manifests() {
         group.bench_function(name, |b| {

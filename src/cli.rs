@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::catalog::check::{self, OutputFormat};
-use crate::catalog::classify::{self, Reference};
+use crate::catalog::classify;
+use crate::catalog::reference::{Reference, ReferenceInput};
 use crate::catalog::{Catalog, CatalogFiles, Resolution};
 use crate::http::startup::StartError;
 use crate::http::{Application, ServeConfig};
@@ -220,13 +221,16 @@ pub fn run(cli: Cli) -> ExitCode {
             tag,
             digest,
         } => {
-            let reference = Reference {
+            let input = ReferenceInput {
                 registry,
                 repository,
                 tag,
                 digest,
             };
-            run_classify(&file, types.as_deref(), &reference)
+            match Reference::parse(&input) {
+                Ok(reference) => run_classify(&file, types.as_deref(), &reference),
+                Err(invalid) => usage_error(&invalid.to_string()),
+            }
         }
         Command::Submissions {
             command: SubmissionsCommand::Export { data, out },

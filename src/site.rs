@@ -10,7 +10,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::catalog::classify::Reference;
+use crate::catalog::reference::ReferenceInput;
 use crate::catalog::{Catalog, DefinitionReadError};
 use crate::documents::{Document, TypeDocuments, definition_schema, index_document};
 use crate::pages::{self, Paths, assets};
@@ -79,7 +79,7 @@ pub fn build(catalog: Catalog, out: &Path) -> Result<Built, BuildError> {
             catalog,
             entry,
             &latest,
-            &Reference::default(),
+            &pages::type_page::ActionForm::new(ReferenceInput::default()),
             &Paths::site(&Paths::type_page_file(id)),
         )
         .map_err(unreadable)?;

@@ -1,7 +1,187 @@
 // typehouse: progressive enhancement only. Every page works without this script; with it the
 // catalog filters as you type, copy buttons appear, and action commands fill in as you type.
+
+// Filling action templates, by the rules of src/catalog/reference.rs and
+// src/catalog/command.rs: values follow the OCI distribution grammar or are refused, a
+// template is split into shell words, a filled action is an argv, and its command line quotes
+// every word that needs it. tests/fixtures/action-vectors.json holds the cases both pass.
+var typehouseActions = (function () {
+  'use strict';
+
+  var PLACEHOLDERS = ['registry', 'repository', 'name', 'tag', 'digest', 'reference'];
+  var FIELDS = ['registry', 'repository', 'tag', 'digest'];
+  var COMPONENT = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
+  var REPOSITORY = new RegExp('^' + COMPONENT + '(?:/' + COMPONENT + ')*$');
+  var TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+  var DIGEST = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
+  var LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+  var PLAIN = /^[A-Za-z0-9@%+=:,.\/_-]+$/;
+
+  function isPort(port) {
+    return /^[0-9]{1,5}$/.test(port) && Number(port) <= 65535;
+  }
+
+  function isIpv6(address) {
+    if (!/^[0-9A-Fa-f:]+$/.test(address)) return false;
+    try {
+      new URL('http://[' + address + ']/');
+      return true;
+    } catch (error) {
+      return false;
+    }
+  }
+
+  function isRegistry(value) {
+    if (value.charAt(0) === '[') {
+      var close = value.indexOf(']');
+      if (close === -1 || !isIpv6(value.slice(1, close))) return false;
+      var after = value.slice(close + 1);
+      return after === '' || (after.charAt(0) === ':' && isPort(after.slice(1)));
+    }
+    var colon = value.indexOf(':');
+    var host = colon === -1 ? value : value.slice(0, colon);
+    if (colon !== -1 && !isPort(value.slice(colon + 1))) return false;
+    return host.length > 0 && host.length <= 253 &&
+      host.split('.').every(function (label) { return LABEL.test(label); });
+  }
+
+  function isDigest(value) {
+    var match = DIGEST.exec(value);
+    if (!match) return false;
+    if (match[1] === 'sha256') return /^[0-9a-f]{64}$/.test(match[2]);
+    if (match[1] === 'sha512') return /^[0-9a-f]{128}$/.test(match[2]);
+    return true;
+  }
+
+  var RULES = {
+    registry: isRegistry,
+    repository: function (v) { return v.length <= 255 && REPOSITORY.test(v); },
+    tag: function (v) { return TAG.test(v); },
+    digest: isDigest
+  };
+
+  // The values by field (absent or empty means not given): the placeholder values, or the
+  // fields that failed.
+  function check(input) {
+    var refused = [];
+    var v = {};
+    FIELDS.forEach(function (field) {
+      var value = input[field] || '';
+      if (value && !RULES[field](value)) refused.push(field);
+      v[field] = value;
+    });
+    if (refused.length) return { refused: refused };
+    return {
+      values: {
+        registry: v.registry,
+        repository: v.repository,
+        name: v.repository ? v.repository.split('/').pop() : '',
+        tag: v.tag,
+        digest: v.digest,
+        reference: v.digest ? '@' + v.digest : (v.tag ? ':' + v.tag : '')
+      }
+    };
+  }
+
+  // The placeholder name at `at` (just after a `{`), when a known one closes there.
+  function placeholderAt(chars, at) {
+    var close = chars.indexOf('}', at);
+    if (close === -1) return null;
+    var name = chars.slice(at, close).join('');
+    return PLACEHOLDERS.indexOf(name) === -1 ? null : name;
+  }
+
+  // Words as a POSIX shell reads a simple command's; each word a list of
+  // {text} and {placeholder} pieces. Operator characters stay text, as in the server.
+  function split(template) {
+    var chars = Array.from(template);
+    var words = [];
+    var word = null;
+    var quote = '';
+    var i = 0;
+    function push(c) {
+      if (!word) word = [];
+      var last = word[word.length - 1];
+      if (last && 'text' in last) last.text += c; else word.push({ text: c });
+    }
+    function end() {
+      if (word) words.push(word);
+      word = null;
+    }
+    while (i < chars.length) {
+      var c = chars[i];
+      i += 1;
+      if ((c === '\n' || c === '\r') && quote === '') { end(); continue; }
+      if (c === '{') {
+        var name = placeholderAt(chars, i);
+        if (name !== null) {
+          i += name.length + 1;
+          if (!word) word = [];
+          word.push({ placeholder: name });
+          continue;
+        }
+      }
+      if (quote === '') {
+        if (c === ' ' || c === '\t') { end(); continue; }
+        if (c === '\'' || c === '"') { quote = c; if (!word) word = []; continue; }
+        if (c === '\\') {
+          if (i < chars.length && chars[i] !== '\n') { push(chars[i]); i += 1; }
+          continue;
+        }
+      } else if (quote === '\'') {
+        if (c === '\'') { quote = ''; continue; }
+      } else {
+        if (c === '"') { quote = ''; continue; }
+        if (c === '\\' && i < chars.length && '$`"\\'.indexOf(chars[i]) !== -1) {
+          push(chars[i]);
+          i += 1;
+          continue;
+        }
+      }
+      push(c);
+    }
+    end();
+    return words;
+  }
+
+  function quote(text) {
+    return '\'' + text.split('\'').join('\'\\\'\'') + '\'';
+  }
+
+  // {argv, command}: argv is null while a placeholder has no value (it stays `{name}`).
+  function fill(words, values) {
+    var argv = [];
+    var shown = [];
+    var complete = true;
+    words.forEach(function (word) {
+      var text = '';
+      var needsQuotes = false;
+      word.forEach(function (piece) {
+        if ('text' in piece) {
+          needsQuotes = needsQuotes || !PLAIN.test(piece.text);
+          text += piece.text;
+        } else if (values[piece.placeholder]) {
+          needsQuotes = needsQuotes || !PLAIN.test(values[piece.placeholder]);
+          text += values[piece.placeholder];
+        } else {
+          complete = false;
+          text += '{' + piece.placeholder + '}';
+        }
+      });
+      shown.push(needsQuotes || text === '' ? quote(text) : text);
+      argv.push(text);
+    });
+    return { argv: complete ? argv : null, command: shown.join(' ') };
+  }
+
+  return { fields: FIELDS, check: check, split: split, fill: fill, quote: quote };
+})();
+
+if (typeof module !== 'undefined' && module.exports) module.exports = typehouseActions;
+
 (function () {
   'use strict';
+  if (typeof document === 'undefined') return;
 
   var announcer = document.getElementById('announcer');
 
@@ -125,33 +305,36 @@
 
   // Action commands ----------------------------------------------------------------------
 
-  // The same filling as the server's: a placeholder without a value stays visible.
-  function fill(template, values) {
-    return template.replace(/\{([^{}]*)\}/g, function (placeholder, name) {
-      return Object.prototype.hasOwnProperty.call(values, name) && values[name]
-        ? values[name]
-        : placeholder;
-    });
-  }
-
   var actionForm = document.querySelector('form[data-action-form]');
   if (actionForm) {
-    var commands = Array.prototype.slice.call(document.querySelectorAll('code[data-template]'));
-    var keys = ['registry', 'repository', 'tag', 'digest'];
+    var commands = Array.prototype.slice.call(document.querySelectorAll('code[data-template]'))
+      .map(function (code) {
+        return { code: code, words: typehouseActions.split(code.getAttribute('data-template')) };
+      });
+    var keys = typehouseActions.fields;
 
+    // A refused value fills nothing: the templates stay as they are and the field says why.
     var update = function () {
-      var v = {};
-      keys.forEach(function (key) { v[key] = field(actionForm, key).value.trim(); });
-      var values = {
-        registry: v.registry,
-        repository: v.repository,
-        name: v.repository ? v.repository.split('/').pop() : '',
-        tag: v.tag,
-        digest: v.digest,
-        reference: v.digest ? '@' + v.digest : (v.tag ? ':' + v.tag : '')
-      };
-      commands.forEach(function (code) {
-        code.textContent = fill(code.getAttribute('data-template'), values);
+      var input = {};
+      keys.forEach(function (key) { input[key] = field(actionForm, key).value.trim(); });
+      var checked = typehouseActions.check(input);
+      keys.forEach(function (key) {
+        var element = field(actionForm, key);
+        var message = actionForm.querySelector('[data-error-for="' + key + '"]');
+        var refused = !!checked.refused && checked.refused.indexOf(key) !== -1;
+        if (refused) element.setAttribute('aria-invalid', 'true');
+        else element.removeAttribute('aria-invalid');
+        element.closest('.field').classList.toggle('field-invalid', refused);
+        if (message) {
+          message.hidden = !refused;
+          message.textContent = refused
+            ? 'Not a valid ' + key + ': it does not follow the OCI distribution grammar.'
+            : '';
+        }
+      });
+      var values = checked.values || {};
+      commands.forEach(function (command) {
+        command.code.textContent = typehouseActions.fill(command.words, values).command;
       });
     };
 

@@ -5,7 +5,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use typehouse::catalog::classify::{Reference, classify};
+use typehouse::catalog::classify::classify;
+use typehouse::catalog::reference::{Reference, ReferenceInput};
 use typehouse::catalog::{Catalog, CatalogFiles};
 
 fn catalog() -> &'static Catalog {
@@ -21,12 +22,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(document) = serde_json::from_slice::<serde_json::Value>(data) else {
         return;
     };
-    let reference = Reference {
+    let reference = Reference::parse(&ReferenceInput {
         registry: Some("registry.example".into()),
         repository: Some("a/b".into()),
         tag: Some("1.0.0".into()),
         digest: None,
-    };
+    })
+    .expect("the reference follows the grammar");
     if let Ok(answer) = classify(catalog(), &document, &reference) {
         serde_json::to_vec(&answer).expect("answers serialize");
     }

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::definition::{Condition, Definition, Scope, Status, SubjectRule, placeholders};
+use super::definition::{Condition, Scope, Status, SubjectRule};
 use super::media_type::{EMPTY_CONFIG, normalize};
+use super::reference::Reference;
 use super::{Catalog, DefinitionReadError, Published, Role, TypeEntry};
 
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -142,15 +143,6 @@ impl Document {
     }
 }
 
-/// Where a rendered action's values come from (the query of `POST /classify`).
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Reference {
-    pub registry: Option<String>,
-    pub repository: Option<String>,
-    pub tag: Option<String>,
-    pub digest: Option<String>,
-}
-
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MatchedType {
@@ -177,6 +169,12 @@ pub struct Problem {
 pub struct RenderedAction {
     pub id: String,
     pub label: String,
+    /// The words to run, when every placeholder had a value: a UI can run the tool without
+    /// a shell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub argv: Option<Vec<String>>,
+    /// The argv as a command line, each word that needs it in single quotes; placeholders
+    /// without a value stay visible as `{name}`.
     pub command: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docs: Option<String>,
@@ -263,7 +261,7 @@ pub fn classify(
         matched_by: Some(matched_by),
         conforms: problems.is_empty(),
         problems,
-        actions: render_actions(&published.definition, reference),
+        actions: render_actions(&published, reference),
     })
 }
 
@@ -758,68 +756,21 @@ fn describe_layer(layer: &super::definition::Layer) -> String {
 }
 
 /// Fills action templates; a placeholder without a value stays visible as `{name}`.
-pub fn render_actions(definition: &Definition, reference: &Reference) -> Vec<RenderedAction> {
-    let non_empty =
-        |value: &Option<String>| value.as_deref().filter(|v| !v.is_empty()).map(String::from);
-    let repository = non_empty(&reference.repository);
-    let tag = non_empty(&reference.tag);
-    let digest = non_empty(&reference.digest);
-    let values: BTreeMap<&str, Option<String>> = BTreeMap::from([
-        ("registry", non_empty(&reference.registry)),
-        (
-            "name",
-            repository
-                .as_deref()
-                .map(|r| r.rsplit('/').next().unwrap_or(r).to_string()),
-        ),
-        (
-            "reference",
-            digest
-                .as_ref()
-                .map(|d| format!("@{d}"))
-                .or_else(|| tag.as_ref().map(|t| format!(":{t}"))),
-        ),
-        ("repository", repository),
-        ("tag", tag),
-        ("digest", digest),
-    ]);
-    definition
+pub fn render_actions(published: &Published, reference: &Reference) -> Vec<RenderedAction> {
+    published
+        .definition
         .actions
         .iter()
-        .map(|action| RenderedAction {
-            id: action.id.clone(),
-            label: action.label.clone(),
-            command: fill(&action.command, &values),
-            docs: action.docs.clone(),
+        .zip(&published.commands)
+        .map(|(action, template)| {
+            let filled = template.fill(reference);
+            RenderedAction {
+                id: action.id.clone(),
+                label: action.label.clone(),
+                argv: filled.argv,
+                command: filled.command,
+                docs: action.docs.clone(),
+            }
         })
         .collect()
-}
-
-fn fill(template: &str, values: &BTreeMap<&str, Option<String>>) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut last = 0;
-    for (offset, name) in placeholders(template) {
-        out.push_str(&template[last..offset]);
-        match values.get(name).and_then(Option::as_deref) {
-            Some(value) => out.push_str(value),
-            None => out.push_str(&template[offset..offset + name.len() + 2]),
-        }
-        last = offset + name.len() + 2;
-    }
-    out.push_str(&template[last..]);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fills_known_values_and_keeps_missing_placeholders() {
-        let values = BTreeMap::from([("registry", Some("r.example".to_string())), ("tag", None)]);
-        assert_eq!(
-            fill("pull {registry}/x:{tag} {unknown}", &values),
-            "pull r.example/x:{tag} {unknown}"
-        );
-    }
 }

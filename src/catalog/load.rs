@@ -8,6 +8,7 @@ use std::sync::{Arc, LazyLock};
 use semver::Version;
 use serde_json::Value;
 
+use super::command::split;
 use super::definition::{Definition, PLACEHOLDERS, SchemaSource, Status, placeholders};
 use super::diagnostic::Diagnostic;
 use super::files::{CatalogFiles, FileContent, MAX_FILE_BYTES};
@@ -922,6 +923,7 @@ fn compile_config_schema(
 
 /// Rules across files: identifying media types belong to one type, successors exist.
 fn check_catalog_wide(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic>) {
+    check_commands(parsed, diagnostics);
     let ids: std::collections::HashSet<&TypeId> = parsed.iter().map(|p| &p.id).collect();
     // normalized media type -> type id -> (first file and pointer, has match conditions)
     let mut owners: BTreeMap<String, BTreeMap<&TypeId, (&str, String, bool)>> = BTreeMap::new();
@@ -979,6 +981,47 @@ fn check_catalog_wide(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic
                 )
                 .at(pointer.clone()),
             );
+        }
+    }
+}
+
+/// Action templates are one plain command each: no shell operators, expansions or newlines,
+/// and the program is never a placeholder. An error in a type's newest version; in a version
+/// a newer one supersedes, a warning, as published files never change and a filled command
+/// quotes every word anyway.
+fn check_commands(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic>) {
+    let mut newest: HashMap<&TypeId, &Version> = HashMap::new();
+    for version in parsed {
+        let entry = newest
+            .entry(&version.id)
+            .or_insert(&version.definition.version);
+        if *entry < &version.definition.version {
+            *entry = &version.definition.version;
+        }
+    }
+    for version in parsed {
+        let superseded = newest
+            .get(&version.id)
+            .filter(|newest| **newest != &version.definition.version);
+        for (index, action) in version.definition.actions.iter().enumerate() {
+            let problems = split(&action.command).problems;
+            if !problems.is_empty() {
+                let found: Vec<&str> = problems.iter().map(|p| p.0.as_str()).collect();
+                let message = format!(
+                    "action `{}` is not a plain command: {}",
+                    action.id,
+                    found.join("; ")
+                );
+                let diagnostic = match superseded {
+                    None => Diagnostic::error(rules::ACTION_SHELL, &version.path, message),
+                    Some(newest) => Diagnostic::warning(
+                        rules::ACTION_SHELL,
+                        &version.path,
+                        format!("{message} (superseded by {newest})"),
+                    ),
+                };
+                diagnostics.push(diagnostic.at(format!("/actions/{index}/command")));
+            }
         }
     }
 }
@@ -1113,6 +1156,7 @@ fn build_catalog(
         let published = Published {
             id: version.id.clone(),
             path: version.path,
+            commands: Published::commands_of(&version.definition),
             definition: version.definition,
             config_schema: version.config_schema,
             icon_svg,

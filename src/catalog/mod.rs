@@ -4,6 +4,7 @@
 pub mod changes;
 pub mod check;
 pub mod classify;
+pub mod command;
 pub mod compat;
 pub mod definition;
 pub mod diagnostic;
@@ -12,6 +13,7 @@ pub mod load;
 pub mod locate;
 pub mod media_type;
 pub mod outline;
+pub mod reference;
 pub mod rules;
 pub mod schema;
 pub mod summary;
@@ -55,9 +57,20 @@ pub struct Published {
     pub definition: Definition,
     pub config_schema: Option<ConfigSchema>,
     pub icon_svg: Option<String>,
+    /// The action templates split into shell words, in the order of `definition.actions`.
+    pub commands: Vec<command::CommandTemplate>,
 }
 
 impl Published {
+    /// The templates of `definition`'s actions, split once as the definition is loaded.
+    pub fn commands_of(definition: &Definition) -> Vec<command::CommandTemplate> {
+        definition
+            .actions
+            .iter()
+            .map(|a| command::split(&a.command))
+            .collect()
+    }
+
     pub fn version(&self) -> &Version {
         &self.definition.version
     }

@@ -17,6 +17,10 @@ pub const ARTIFACT_TYPE: &str = "artifact-type";
 pub const CONFIG_SCHEMA: &str = "config-schema";
 pub const CONFIG_EXAMPLE: &str = "config-example";
 pub const ACTION_PLACEHOLDER: &str = "action-placeholder";
+/// An action template that is not one plain command: shell operators (`;`, `|`, `&`, `&&`,
+/// `||`, `<`, `>`), backticks, `$(` and other expansions, newlines, an unclosed quote, or a
+/// placeholder as the program.
+pub const ACTION_SHELL: &str = "action-shell";
 pub const RELATIVE_PATH: &str = "relative-path";
 pub const ICON_SVG: &str = "icon-svg";
 pub const LINK_HTTPS: &str = "link-https";

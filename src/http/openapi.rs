@@ -317,6 +317,9 @@ pub struct ClassProblem {
 pub struct RenderedAction {
     id: String,
     label: String,
+    /// The words to run, without a shell; present when every placeholder had a value.
+    argv: Option<Vec<String>>,
+    /// `argv` as a POSIX command line, each word that needs it in single quotes.
     command: String,
     docs: Option<String>,
 }
@@ -510,15 +513,15 @@ pub mod paths {
 
     #[utoipa::path(post, path = "/classify", tag = "classify",
         params(
-            ("registry" = Option<String>, Query, description = "Registry host, for actions"),
-            ("repository" = Option<String>, Query, description = "Repository, for actions"),
-            ("tag" = Option<String>, Query, description = "Tag, for actions"),
-            ("digest" = Option<String>, Query, description = "Digest, for actions"),
+            ("registry" = Option<String>, Query, description = "Registry host with optional port, for actions (OCI distribution grammar)"),
+            ("repository" = Option<String>, Query, description = "Repository: path components `[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*` joined by `/`, for actions"),
+            ("tag" = Option<String>, Query, description = "Tag `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`, for actions"),
+            ("digest" = Option<String>, Query, description = "Digest `algorithm:encoded` (image-spec), for actions"),
         ),
         request_body(content = Object, description = "An OCI image manifest or index, a Docker v2 manifest or list, or {\"manifest\": ..., \"config\": ...}", content_type = "application/json"),
         responses(
             (status = 200, description = "The type, conformance problems and actions", body = Classification),
-            (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+            (status = 400, description = "Not JSON, or a registry, repository, tag or digest that does not follow the OCI distribution grammar (the detail names the field and the rule)", body = Problem, content_type = "application/problem+json"),
             (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
             (status = 415, description = "Not sent as JSON", body = Problem, content_type = "application/problem+json"),
             (status = 422, description = "Not a manifest", body = Problem, content_type = "application/problem+json"),

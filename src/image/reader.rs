@@ -247,6 +247,7 @@ impl Image {
         Ok(Published {
             id,
             path: extras.path,
+            commands: Published::commands_of(&definition),
             definition,
             config_schema,
             icon_svg: extras.icon_svg,

@@ -4,9 +4,10 @@
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Layout, Paths, Section, render};
+use super::{FieldErrors, Layout, Paths, Section, render};
 use crate::catalog::Catalog;
-use crate::catalog::classify::{Classification, Reference};
+use crate::catalog::classify::Classification;
+use crate::catalog::reference::{InvalidReference, ReferenceInput};
 
 /// The form's fields (`application/x-www-form-urlencoded`).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -24,10 +25,10 @@ pub struct ClassifyForm {
 }
 
 impl ClassifyForm {
-    /// The values that fill action templates; empty fields are absent.
-    pub fn reference(&self) -> Reference {
+    /// The values that fill action templates, unchecked; empty fields are absent.
+    pub fn reference(&self) -> ReferenceInput {
         let value = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
-        Reference {
+        ReferenceInput {
             registry: value(&self.registry),
             repository: value(&self.repository),
             tag: value(&self.tag),
@@ -44,6 +45,7 @@ struct ClassifyPage {
     form: ClassifyForm,
     example: &'static str,
     error: Option<String>,
+    errors: FieldErrors,
     result: Option<ResultView>,
 }
 
@@ -91,11 +93,12 @@ const EXAMPLE: &str = r#"{
 }"#;
 
 /// The form, with the outcome of classifying it when it was sent: the classification, or why
-/// the manifest could not be classified.
+/// the manifest could not be classified; `invalid` names the fields the grammar refused.
 pub fn render_page(
     catalog: &Catalog,
     form: &ClassifyForm,
     outcome: Option<Result<Classification, String>>,
+    invalid: Option<&InvalidReference>,
     paths: &Paths,
 ) -> String {
     let (result, error) = match outcome {
@@ -114,6 +117,7 @@ pub fn render_page(
         form: form.clone(),
         example: EXAMPLE,
         error,
+        errors: FieldErrors::of(invalid),
         result,
     };
     render(&page)

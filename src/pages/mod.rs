@@ -260,6 +260,32 @@ impl Layout {
 }
 
 /// A renderable page; rendering cannot fail for our templates, but askama's API allows it.
+/// The refusal beside each field of a form that takes a registry, repository, tag and digest.
+#[derive(Debug, Default)]
+struct FieldErrors {
+    registry: Option<String>,
+    repository: Option<String>,
+    tag: Option<String>,
+    digest: Option<String>,
+}
+
+impl FieldErrors {
+    fn of(invalid: Option<&crate::catalog::reference::InvalidReference>) -> Self {
+        use crate::catalog::reference::Field;
+        let message = |field: Field| {
+            invalid
+                .and_then(|i| i.of(field))
+                .map(|_| format!("Not a valid {field}: it must be {}.", field.rule()))
+        };
+        Self {
+            registry: message(Field::Registry),
+            repository: message(Field::Repository),
+            tag: message(Field::Tag),
+            digest: message(Field::Digest),
+        }
+    }
+}
+
 fn render(template: &impl askama::Template) -> String {
     template
         .render()

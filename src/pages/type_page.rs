@@ -6,12 +6,13 @@
 use askama::Template;
 
 use super::markdown::{self, is_safe_url};
-use super::{Layout, Paths, Section, icon_data_uri, render};
+use super::{FieldErrors, Layout, Paths, Section, icon_data_uri, render};
 use crate::catalog::changes;
-use crate::catalog::classify::{Reference, render_actions};
+use crate::catalog::classify::render_actions;
 use crate::catalog::definition::{Condition, Scope, Status, SubjectRule};
 use crate::catalog::load::identifying_media_types;
 use crate::catalog::outline::outline;
+use crate::catalog::reference::{InvalidReference, Reference, ReferenceInput};
 use crate::catalog::{Catalog, DefinitionReadError, Published, Role, TypeEntry};
 
 #[derive(Template)]
@@ -41,6 +42,7 @@ struct TypePage {
     /// The version to keep when the server fills the action form.
     form_version: Option<String>,
     reference: ReferenceValues,
+    errors: FieldErrors,
     tools: Vec<Linked>,
     links: Vec<Labelled>,
     owners: Vec<OwnerView>,
@@ -162,12 +164,39 @@ struct ChangeView {
     detail: Option<String>,
 }
 
-/// Renders `published` (one version of `entry`); `reference` fills the action commands.
+/// The action form's values: as typed, and checked.
+#[derive(Debug)]
+pub struct ActionForm {
+    pub input: ReferenceInput,
+    pub checked: Result<Reference, InvalidReference>,
+}
+
+impl ActionForm {
+    /// Checks `input`, each value trimmed as the page's script trims it.
+    pub fn new(input: ReferenceInput) -> Self {
+        let trim = |v: Option<String>| v.map(|v| v.trim().to_string());
+        let input = ReferenceInput {
+            registry: trim(input.registry),
+            repository: trim(input.repository),
+            tag: trim(input.tag),
+            digest: trim(input.digest),
+        };
+        let checked = Reference::parse(&input);
+        Self { input, checked }
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.checked.is_ok()
+    }
+}
+
+/// Renders `published` (one version of `entry`); the form's values, when they all pass the
+/// grammar, fill the action commands, else the form shows why beside each field.
 pub fn render_page(
     catalog: &Catalog,
     entry: &TypeEntry,
     published: &Published,
-    reference: &Reference,
+    form: &ActionForm,
     paths: &Paths,
 ) -> Result<String, DefinitionReadError> {
     let id = entry.id.as_str();
@@ -307,10 +336,12 @@ pub fn render_page(
         })
         .collect();
 
+    // A refused value fills nothing: the templates stay as they are.
+    let reference = form.checked.clone().unwrap_or_default();
     let actions = definition
         .actions
         .iter()
-        .zip(render_actions(definition, reference))
+        .zip(render_actions(published, &reference))
         .map(|(action, rendered)| ActionView {
             copy_id: format!("action-{}", action.id),
             label: action.label.clone(),
@@ -322,10 +353,10 @@ pub fn render_page(
 
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let reference_values = ReferenceValues {
-        registry: value(&reference.registry),
-        repository: value(&reference.repository),
-        tag: value(&reference.tag),
-        digest: value(&reference.digest),
+        registry: value(&form.input.registry),
+        repository: value(&form.input.repository),
+        tag: value(&form.input.tag),
+        digest: value(&form.input.digest),
     };
 
     let deprecation = (definition.status == Status::Deprecated).then(|| Deprecation {
@@ -396,6 +427,7 @@ pub fn render_page(
         form_version: (published.version() != latest.version())
             .then(|| published.version().to_string()),
         reference: reference_values,
+        errors: FieldErrors::of(form.checked.as_ref().err()),
         tools: definition
             .tools
             .iter()

@@ -464,7 +464,7 @@ async fn actions_are_filled_from_the_query() {
         .await;
     let notation = app
         .classify_at(
-            "/classify?registry=registry.example.com&repository=team/app&digest=sha256:abc",
+            "/classify?registry=registry.example.com&repository=team/app&digest=sha256:6c3c624b58dbbcd3c0dd82b4c53f04194d1247c6eebdaab7c610cf7d66709b3b",
             &notation_signature(),
         )
         .await;
@@ -479,7 +479,7 @@ async fn actions_are_filled_from_the_query() {
     );
     assert_eq!(
         action(&notation, "verify"),
-        "notation verify registry.example.com/team/app@sha256:abc"
+        "notation verify registry.example.com/team/app@sha256:6c3c624b58dbbcd3c0dd82b4c53f04194d1247c6eebdaab7c610cf7d66709b3b"
     );
     let install = helm["actions"]
         .as_array()
@@ -503,7 +503,7 @@ async fn the_reference_placeholder_prefers_the_digest_over_the_tag() {
         .await;
     let pinned = app
         .classify_at(
-            "/classify?registry=r.example&repository=app&tag=v1&digest=sha256:abc",
+            "/classify?registry=r.example&repository=app&tag=v1&digest=sha256:6c3c624b58dbbcd3c0dd82b4c53f04194d1247c6eebdaab7c610cf7d66709b3b",
             &docker_image(),
         )
         .await;
@@ -511,7 +511,7 @@ async fn the_reference_placeholder_prefers_the_digest_over_the_tag() {
     assert_eq!(action(&tagged, "pull"), "docker pull r.example/app:v1");
     assert_eq!(
         action(&pinned, "pull"),
-        "docker pull r.example/app@sha256:abc"
+        "docker pull r.example/app@sha256:6c3c624b58dbbcd3c0dd82b4c53f04194d1247c6eebdaab7c610cf7d66709b3b"
     );
 }
 
@@ -601,4 +601,214 @@ async fn manifests_typehouse_does_not_classify_are_422_problems_that_say_why() {
         let detail = problem["detail"].as_str().unwrap();
         assert!(detail.contains(named), "`{detail}` should name `{named}`");
     }
+}
+
+/// Every metacharacter class, as a suffix that would create `MARKER` if a shell ran it.
+const HOSTILE: [&str; 10] = [
+    "$(touch MARKER)",
+    "`touch MARKER`",
+    ";touch MARKER",
+    "&&touch MARKER",
+    "|touch MARKER",
+    ">MARKER",
+    "\ntouch MARKER",
+    "'$(touch MARKER)'",
+    "\"$(touch MARKER)\"",
+    " touch MARKER",
+];
+const DIGEST: &str = "sha256:6c3c624b58dbbcd3c0dd82b4c53f04194d1247c6eebdaab7c610cf7d66709b3b";
+const VALID: [(&str, &str); 4] = [
+    ("registry", "[::1]:5000"),
+    ("repository", "acme/charts/webapp"),
+    ("tag", "1.4.2"),
+    ("digest", DIGEST),
+];
+
+/// `field=value&...` with every other field valid.
+fn query_with(field: &str, value: &str) -> String {
+    VALID
+        .iter()
+        .map(|(name, valid)| {
+            let value = if *name == field { value } else { valid };
+            let mut encoded = String::new();
+            for byte in value.bytes() {
+                if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+                    encoded.push(byte as char);
+                } else {
+                    encoded.push_str(&format!("%{byte:02X}"));
+                }
+            }
+            format!("{name}={encoded}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Runs `command` in bash with its program replaced by `printf '%s\n'`, in an empty directory;
+/// the words printed must be `argv` after the program, and nothing may be created.
+pub fn assert_runs_as_argv(command: &str, argv: &[String]) {
+    let program = &argv[0];
+    let rest = command
+        .strip_prefix(program.as_str())
+        .unwrap_or_else(|| panic!("`{command}` starts with `{program}`"));
+    let dir = tempfile::tempdir().expect("a directory");
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("printf '%s\\n'{rest}"))
+        .current_dir(dir.path())
+        .output()
+        .expect("bash runs");
+    let expected: String = argv[1..].iter().map(|w| format!("{w}\n")).collect();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        expected,
+        "`{command}`"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("listed").count(),
+        0,
+        "`{command}` created a file"
+    );
+}
+
+#[actix_web::test]
+async fn hostile_values_in_every_field_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    for (field, valid) in VALID {
+        for hostile in HOSTILE {
+            let query = query_with(field, &format!("{valid}{hostile}"));
+            let response = app
+                .post_json(&format!("/classify?{query}"), &helm_chart())
+                .await;
+            let problem = assert_problem(response, StatusCode::BAD_REQUEST).await;
+            let detail = problem["detail"].as_str().unwrap_or_default();
+            assert!(
+                detail.contains(&format!("`{field}`")) && detail.contains("grammar"),
+                "{field} {hostile:?}: {detail}"
+            );
+            assert!(
+                !detail.contains("MARKER"),
+                "the refusal does not echo the value"
+            );
+        }
+    }
+    // The issue's own example.
+    let response = app
+        .post_json(
+            "/classify?registry=r.example&repository=a;rm%20-rf%20~&tag=$(id)",
+            &helm_chart(),
+        )
+        .await;
+    let problem = assert_problem(response, StatusCode::BAD_REQUEST).await;
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("`repository`") && detail.contains("`tag`"),
+        "{detail}"
+    );
+}
+
+#[actix_web::test]
+async fn filled_actions_carry_argv_and_their_commands_run_as_exactly_it() {
+    let app = TestApp::spawn().await;
+    let query = query_with("", "");
+    for manifest in [helm_chart(), docker_image(), notation_signature()] {
+        let answer = app
+            .classify_at(&format!("/classify?{query}"), &manifest)
+            .await;
+        let actions = answer["actions"].as_array().expect("actions");
+        assert!(!actions.is_empty(), "{answer}");
+        for action in actions {
+            let argv: Vec<String> =
+                serde_json::from_value(action["argv"].clone()).expect("argv is filled");
+            let command = action["command"].as_str().expect("command");
+            assert!(
+                command.contains("[::1]:5000/") && command.contains('\''),
+                "{command}"
+            );
+            assert_runs_as_argv(command, &argv);
+        }
+    }
+    // Without every value there is no argv, and the placeholders stay visible.
+    let partial = app
+        .classify_at("/classify?registry=ghcr.io", &helm_chart())
+        .await;
+    let install = &partial["actions"][0];
+    assert!(install.get("argv").is_none(), "{install}");
+}
+
+#[actix_web::test]
+async fn the_type_page_refuses_hostile_values_beside_the_field_and_leaves_templates_unfilled() {
+    let app = TestApp::spawn().await;
+    let html_get = |path: String| {
+        app.request(reqwest::Method::GET, &path)
+            .header("Accept", "text/html")
+            .send()
+    };
+    let template = "helm install {name} oci://{registry}/{repository} --version {tag}";
+    for (field, valid) in VALID {
+        for hostile in HOSTILE {
+            let query = query_with(field, &format!("{valid}{hostile}"));
+            let response = html_get(format!("/types/cncf/helm-chart?{query}"))
+                .await
+                .expect("answered");
+            assert_eq!(
+                response.status(),
+                StatusCode::BAD_REQUEST,
+                "{field} {hostile:?}"
+            );
+            let page = response.text().await.expect("a page");
+            assert!(
+                page.contains(&format!(
+                    "id=\"{field}-error\" data-error-for=\"{field}\">Not a valid {field}"
+                )),
+                "{field} {hostile:?}: no error beside the field"
+            );
+            assert!(
+                page.contains(&format!("id=\"{field}\" name=\"{field}\""))
+                    && page.contains("aria-invalid=\"true\""),
+                "{field}"
+            );
+            let command = code_text(&page, "action-install");
+            assert_eq!(command, template, "{field} {hostile:?}");
+            assert!(!page.contains("<code") || !command.contains("MARKER"));
+        }
+    }
+    let response = html_get(format!("/types/cncf/helm-chart?{}", query_with("", "")))
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.expect("a page");
+    let command = code_text(&page, "action-install");
+    assert_eq!(
+        command,
+        "helm install webapp 'oci://[::1]:5000/acme/charts/webapp' --version 1.4.2"
+    );
+    assert_runs_as_argv(
+        &command,
+        &[
+            "helm",
+            "install",
+            "webapp",
+            "oci://[::1]:5000/acme/charts/webapp",
+            "--version",
+            "1.4.2",
+        ]
+        .map(String::from),
+    );
+}
+
+/// The text of `<code id="{id}" ...>` in a page, HTML entities decoded.
+fn code_text(page: &str, id: &str) -> String {
+    let start = page
+        .find(&format!("<code id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no `{id}` in the page"));
+    let open_end = start + page[start..].find('>').expect("the tag closes") + 1;
+    let close = open_end + page[open_end..].find("</code>").expect("closed");
+    page[open_end..close]
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{Served, TestApp, TestCatalog, client, eventually, header};
+use crate::helpers::{Served, TestApp, TestCatalog, assert_problem, client, eventually, header};
 
 const TOKEN: &str = "hostile-suite-review-token";
 const ONE_MIB: usize = 1024 * 1024;
@@ -811,13 +811,17 @@ async fn hostile_query_parameters_are_answered_without_harm() {
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::OK,
-            "{}",
+        // Values outside the OCI distribution grammar are refused, naming the field.
+        assert!(response.headers().get("set-cookie").is_none());
+        let problem = assert_problem(response, StatusCode::BAD_REQUEST).await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("grammar"),
+            "{}: {problem}",
             &query[..query.len().min(80)]
         );
-        assert!(response.headers().get("set-cookie").is_none());
     }
     assert_still_serving(&app).await;
 }
@@ -1168,7 +1172,11 @@ fn injected_definition(artifact_type: &str) -> Value {
         "actions": [{
             "id": "run",
             "label": short,
-            "command": format!("evil pull {{registry}}/{{repository}} && echo '{}'", PAYLOAD.replace(['{', '}', '$'], "")),
+            // One plain command (check refuses shell operators); the markup is a quoted word.
+            "command": format!(
+                "evil pull {{registry}}/{{repository}} '{}'",
+                PAYLOAD.replace(['{', '}', '$'], "").replace('\'', "'\\''")
+            ),
             "docs": "https://example.com/docs?a=\"><script>alert(1)</script>".replace(['"', '<', '>'], ""),
         }],
         "links": {"spec": "https://example.com/spec#'onclick=alert(1)//", "homepage": "https://example.com/"},

@@ -5,7 +5,8 @@
 
 use serde_json::{Value, json};
 use typehouse::catalog::Catalog;
-use typehouse::catalog::classify::{Classification, ClassifyError, Reference, classify};
+use typehouse::catalog::classify::{Classification, ClassifyError, classify};
+use typehouse::catalog::reference::Reference;
 use typehouse::catalog::rules;
 
 use crate::helpers::{CATALOG_YAML, Fixture, shipped_definition_schema};

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use typehouse::catalog::classify::{Reference, classify};
+use typehouse::catalog::classify::classify;
+use typehouse::catalog::reference::Reference;
 use typehouse::catalog::{Catalog, CatalogFiles};
 
 fn corpus() -> PathBuf {

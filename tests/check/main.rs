@@ -1,6 +1,7 @@
 //! Integration tests of `typehouse check`: each rule broken by a fixture, `--base`, hostile
 //! input, the soundness of the compatibility analysis, the binary's exit codes and output formats, and the shipped catalog.
 
+mod actions;
 mod architecture;
 mod bad_input;
 mod base;

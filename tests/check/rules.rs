@@ -658,6 +658,102 @@ fn an_unbalanced_brace_in_an_action_is_reported() {
     assert!(found.message.contains("unbalanced"), "{found}");
 }
 
+// action-shell
+
+#[test]
+fn a_shell_operator_in_an_action_is_an_action_shell_error_on_the_command_line() {
+    for operator in [";", "|", "&", "&&", "||", "<", ">", "`id`", "$(id)"] {
+        let fixture = Fixture::valid();
+        let text = fixture.edit(
+            WIDGET_PATH,
+            "{reference}",
+            &format!("{{reference}} {operator} touch x"),
+        );
+        let diagnostics = fixture.check();
+        let found = expect_error(
+            &diagnostics,
+            rules::ACTION_SHELL,
+            WIDGET_PATH,
+            Some(line_of(&text, "command:")),
+        );
+        assert!(found.message.contains("not a plain command"), "{found}");
+        assert_only_rule(&diagnostics, rules::ACTION_SHELL);
+    }
+}
+
+#[test]
+fn a_placeholder_as_the_program_is_an_action_shell_error() {
+    let fixture = Fixture::valid();
+    let text = fixture.edit(
+        WIDGET_PATH,
+        "command: widget pull {registry}/{repository}{reference}",
+        "command: \"{name} pull {registry}/{repository}{reference}\"",
+    );
+    let diagnostics = fixture.check();
+    let found = expect_error(
+        &diagnostics,
+        rules::ACTION_SHELL,
+        WIDGET_PATH,
+        Some(line_of(&text, "command:")),
+    );
+    assert!(found.message.contains("program"), "{found}");
+}
+
+#[test]
+fn a_newline_in_an_action_is_an_action_shell_error() {
+    let fixture = Fixture::valid();
+    let text = fixture.edit(
+        WIDGET_PATH,
+        "command: widget pull {registry}/{repository}{reference}",
+        "command: \"widget pull {registry}/{repository}{reference}\\ntouch x\"",
+    );
+    let diagnostics = fixture.check();
+    let found = expect_error(
+        &diagnostics,
+        rules::ACTION_SHELL,
+        WIDGET_PATH,
+        Some(line_of(&text, "command:")),
+    );
+    assert!(found.message.contains("newline"), "{found}");
+}
+
+#[test]
+fn quoted_operator_characters_are_text_and_pass() {
+    let fixture = Fixture::valid();
+    fixture.edit(
+        WIDGET_PATH,
+        "{reference}",
+        "{reference} --filter 'a|b' \"x && y\"",
+    );
+    assert_clean(&fixture.check());
+}
+
+#[test]
+fn a_superseded_version_with_an_operator_is_a_warning_its_successor_must_pass() {
+    let fixture = Fixture::valid();
+    let old = fixture.edit(WIDGET_PATH, "{reference}", "{reference} --key <key>");
+    let newer = old
+        .replace("version: 1.0.0", "version: 1.0.1")
+        .replace(" --key <key>", " --key KEY");
+    fixture.write("acme/widget/1.0.1.yaml", &newer);
+    let diagnostics = fixture.check();
+    let found = expect_warning(
+        &diagnostics,
+        rules::ACTION_SHELL,
+        WIDGET_PATH,
+        Some(line_of(&old, "command:")),
+    );
+    assert!(found.message.contains("superseded by 1.0.1"), "{found}");
+    assert_no_errors(&diagnostics);
+    fixture.write("acme/widget/1.0.1.yaml", newer.replace("KEY", "<key>"));
+    expect_error(
+        &fixture.check(),
+        rules::ACTION_SHELL,
+        "acme/widget/1.0.1.yaml",
+        Some(line_of(&newer, "command:")),
+    );
+}
+
 // relative-path
 
 #[test]

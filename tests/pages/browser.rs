@@ -505,3 +505,144 @@ async fn in_chromium_every_control_is_reachable_by_keyboard_and_shows_focus() {
     driver.assert_no_console_errors(&browser, "/").await;
     browser.close().await.expect("the browser closes");
 }
+
+/// The text of the action command `id` on the page.
+async fn command_text(browser: &Client, id: &str) -> String {
+    browser
+        .find(Locator::Id(id))
+        .await
+        .expect("the command")
+        .text()
+        .await
+        .expect("its text")
+}
+
+async fn set_field(browser: &Client, field: &str, value: &str) {
+    // Typed through the page's own input event, as a person pasting would.
+    browser
+        .execute(
+            "const e = document.getElementById(arguments[0]); e.value = arguments[1];\
+             e.dispatchEvent(new Event('input', {bubbles: true})); return true",
+            vec![json!(field), json!(value)],
+        )
+        .await
+        .expect("the field is set");
+}
+
+#[tokio::test]
+async fn in_chromium_the_action_form_refuses_hostile_values_and_fills_quoted_argv() {
+    let app = TestApp::spawn();
+    let driver = Driver::start();
+    let browser = driver.browser(1280, 1000).await;
+    browser
+        .goto(&app.url("/types/acme/widget"))
+        .await
+        .expect("the type page loads");
+    browser
+        .wait()
+        .for_element(Locator::Css("code[data-template]"))
+        .await
+        .expect("the actions");
+
+    // The script in the page passes the shared vectors.
+    let vectors = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/action-vectors.json"),
+    )
+    .expect("the vectors");
+    let failures = browser
+        .execute(
+            "const a = window.typehouseActions; const failed = [];\
+             for (const v of JSON.parse(arguments[0])) {\
+               const c = a.check(v.values); let got;\
+               if (c.refused) got = {refused: c.refused};\
+               else { const f = a.fill(a.split(v.template), c.values); got = {argv: f.argv, command: f.command}; }\
+               const want = v.refused ? {refused: v.refused} : {argv: v.argv, command: v.command};\
+               if (JSON.stringify(got) !== JSON.stringify(want)) failed.push(v.note + ': ' + JSON.stringify(got));\
+             } return failed",
+            vec![json!(vectors)],
+        )
+        .await
+        .expect("the vectors run");
+    assert_eq!(failures, json!([]), "the page's script disagrees");
+
+    let template = "widget install {name} --from oci://{registry}/{repository} --version {tag}";
+    let valid = [
+        ("registry", "[::1]:5000"),
+        ("repository", "team/widgets"),
+        ("tag", "2.1.0"),
+        ("digest", ""),
+    ];
+    let hostile = [
+        "$(touch MARKER)",
+        "`touch MARKER`",
+        ";touch MARKER",
+        "&&touch MARKER",
+        "|touch MARKER",
+        ">MARKER",
+        "\ntouch MARKER",
+        "'$(touch MARKER)'",
+        "\"x",
+    ];
+    for (field, good) in valid {
+        for bad in hostile {
+            for (other, value) in valid {
+                set_field(&browser, other, value).await;
+            }
+            let value = if field == "digest" {
+                format!("sha256:{}{bad}", "a".repeat(64))
+            } else {
+                format!("{good}{bad}")
+            };
+            set_field(&browser, field, &value).await;
+            // Refused: the templates stay unfilled and the field says why.
+            assert_eq!(
+                command_text(&browser, "action-install").await,
+                template,
+                "{field} = {value:?}"
+            );
+            let refused = eval(
+                &browser,
+                &format!(
+                    "const e = document.getElementById('{field}');\
+                     const m = document.querySelector('[data-error-for=\"{field}\"]');\
+                     return e.getAttribute('aria-invalid') === 'true' && !m.hidden && m.textContent.includes('{field}')"
+                ),
+            )
+            .await;
+            assert_eq!(
+                refused,
+                json!(true),
+                "{field} = {value:?} is not shown refused"
+            );
+        }
+    }
+
+    // Valid values: the command is the quoted argv, and runs as exactly that.
+    for (field, value) in valid {
+        set_field(&browser, field, value).await;
+    }
+    let command = command_text(&browser, "action-install").await;
+    assert_eq!(
+        command,
+        "widget install widgets --from 'oci://[::1]:5000/team/widgets' --version 2.1.0"
+    );
+    let rest = command
+        .strip_prefix("widget")
+        .expect("the program comes first");
+    let dir = tempfile::tempdir().expect("a directory");
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(format!("printf '%s\\n'{rest}"))
+        .current_dir(dir.path())
+        .output()
+        .expect("bash runs");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "install\nwidgets\n--from\noci://[::1]:5000/team/widgets\n--version\n2.1.0\n"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).expect("listed").count(), 0);
+    driver
+        .assert_no_console_errors(&browser, "/types/acme/widget with hostile values")
+        .await;
+    browser.close().await.expect("the browser closes");
+}

@@ -1,6 +1,7 @@
 //! Integration tests of the HTML documentation and the static site: pages rendered by the
 //! running service, the exported site's links and bytes, and the pages in real Chromium.
 
+mod actions;
 mod browser;
 mod docs;
 mod helpers;

@@ -15,7 +15,8 @@ use flate2::write::GzEncoder;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
-use typehouse::catalog::classify::{self, Classification, Reference};
+use typehouse::catalog::classify::{self, Classification};
+use typehouse::catalog::reference::{Reference, ReferenceInput};
 use typehouse::catalog::{Catalog, CatalogFiles};
 use typehouse::http::startup::StartError;
 use typehouse::http::state::AppState;
@@ -328,12 +329,13 @@ pub fn classify(
         Some(config) => json!({"manifest": manifest, "config": config}),
         None => manifest.clone(),
     };
-    let reference = Reference {
+    let reference = Reference::parse(&ReferenceInput {
         registry: Some(registry.host.clone()),
         repository: Some(repository.to_string()),
         tag: tag.map(String::from),
         digest: digest.map(String::from),
-    };
+    })
+    .expect("the test's reference follows the grammar");
     classify::classify(&catalog(), &body, &reference).expect("the manifest is classifiable")
 }
 

@@ -11,7 +11,8 @@
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use typehouse::catalog::classify::{self, Classification, Reference};
+use typehouse::catalog::classify::{self, Classification};
+use typehouse::catalog::reference::{Reference, ReferenceInput};
 use typehouse::service::CatalogSource;
 
 use crate::helpers::{
@@ -199,12 +200,13 @@ async fn classify_fetched(
             body = json!({"manifest": fetched.json, "config": config});
         }
     }
-    let reference = Reference {
+    let reference = Reference::parse(&ReferenceInput {
         registry: Some(registry.host.clone()),
         repository: Some(repository.to_string()),
         tag: tag.map(String::from),
         digest: digest.map(String::from),
-    };
+    })
+    .expect("the test's reference follows the grammar");
     classify::classify(&catalog(), &body, &reference).expect("the manifest is classifiable")
 }
 
@@ -434,7 +436,7 @@ async fn trivy_databases_sboms_signatures_and_attestations_classify_as_pushed() 
     .push(&registry, repository, &format!("{by_tag}.att"))
     .await;
     let verify_attestation = format!(
-        "cosign verify-attestation --type <predicate> --certificate-identity <identity> --certificate-oidc-issuer <issuer> {location}@{image_digest}"
+        "cosign verify-attestation --type PREDICATE --certificate-identity IDENTITY --certificate-oidc-issuer ISSUER {location}@{image_digest}"
     );
     classify_served(
         &registry,
@@ -444,7 +446,7 @@ async fn trivy_databases_sboms_signatures_and_attestations_classify_as_pushed() 
         Some(&image_digest),
         Expect {
             id: "sigstore/cosign-attestation",
-            version: "1.0.1",
+            version: "1.0.2",
             matched_by: "layer",
             commands: vec![verify_attestation.clone()],
         },
@@ -481,10 +483,10 @@ async fn trivy_databases_sboms_signatures_and_attestations_classify_as_pushed() 
         Some(&image_digest),
         Expect {
             id: "sigstore/bundle-signature",
-            version: "1.0.1",
+            version: "1.0.2",
             matched_by: "artifactType",
             commands: vec![format!(
-                "cosign verify {location}@{image_digest} --certificate-identity <identity> --certificate-oidc-issuer <issuer>"
+                "cosign verify {location}@{image_digest} --certificate-identity IDENTITY --certificate-oidc-issuer ISSUER"
             )],
         },
     )
@@ -497,7 +499,7 @@ async fn trivy_databases_sboms_signatures_and_attestations_classify_as_pushed() 
         Some(&image_digest),
         Expect {
             id: "sigstore/bundle-attestation",
-            version: "1.0.1",
+            version: "1.0.2",
             matched_by: "artifactType",
             commands: vec![verify_attestation.clone()],
         },
@@ -529,10 +531,10 @@ async fn trivy_databases_sboms_signatures_and_attestations_classify_as_pushed() 
         Some(&image_digest),
         Expect {
             id: "sigstore/cosign-artifact-signature",
-            version: "1.0.1",
+            version: "1.0.2",
             matched_by: "artifactType",
             commands: vec![format!(
-                "cosign verify --experimental-oci11 {location}@{image_digest} --certificate-identity <identity> --certificate-oidc-issuer <issuer>"
+                "cosign verify --experimental-oci11 {location}@{image_digest} --certificate-identity IDENTITY --certificate-oidc-issuer ISSUER"
             )],
         },
     )
@@ -1000,9 +1002,9 @@ async fn falco_homebrew_cnab_devcontainers_timoni_bicep_policies_tofu_sif_and_so
     put(&registry, "homebrew/core/jq", "1.7.1", &index).await;
     let bottle = |matched_by| Expect {
         id: "homebrew/bottle",
-        version: "1.0.1",
+        version: "1.0.2",
         matched_by,
-        commands: vec!["brew install <formula>".to_string()],
+        commands: vec!["brew install FORMULA".to_string()],
     };
     classify_served(
         &registry,
@@ -1676,18 +1678,20 @@ async fn the_registry_refuses_the_oci_artifact_manifest_which_classifies_locally
         .unwrap();
     assert_eq!(fetch.status(), 404, "nothing was stored");
 
-    let reference = Reference {
+    let digest = sha256_digest(&serde_json::to_vec(&artifact).unwrap());
+    let reference = Reference::parse(&ReferenceInput {
         registry: Some(registry.host.clone()),
         repository: Some(repository.to_string()),
         tag: None,
-        digest: Some(sha256_digest(&serde_json::to_vec(&artifact).unwrap())),
-    };
+        digest: Some(digest.clone()),
+    })
+    .expect("the test's reference follows the grammar");
     let answer = classify::classify(&catalog(), &artifact, &reference).unwrap();
     assert_eq!(
         serde_json::to_value(answer.document).unwrap(),
         "ociArtifactManifest"
     );
-    let digest = reference.digest.as_deref().unwrap();
+    let digest = digest.as_str();
     check(
         &answer,
         "the artifact manifest",

@@ -14,6 +14,7 @@ use super::shared::{
     store_definition,
 };
 use crate::catalog::classify::classify;
+use crate::catalog::reference::Reference;
 use crate::documents::Document;
 use crate::http::body::{CachePolicy, respond};
 use crate::http::negotiate::prefers_html;
@@ -59,6 +60,7 @@ pub async fn classify_form(
         &state.current().catalog,
         &ClassifyForm::default(),
         None,
+        None,
         &Paths::server(request.path()),
     );
     Ok(page(&request, html))
@@ -72,21 +74,29 @@ pub async fn classify_submit(
     form: Form<ClassifyForm>,
 ) -> HttpResponse {
     let snapshot = state.current();
-    let outcome = serde_json::from_str::<serde_json::Value>(&form.manifest)
-        .map_err(|error| format!("It is not valid JSON: {error}."))
-        .and_then(|document| {
-            classify(&snapshot.catalog, &document, &form.reference())
-                .map_err(|error| format!("{}.", capitalize(&error.to_string())))
-        });
-    let status = if outcome.is_ok() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+    let (status, outcome, invalid) = match Reference::parse(&form.reference()) {
+        // A refused value: the form shows why beside its field, and nothing is filled.
+        Err(invalid) => (StatusCode::BAD_REQUEST, None, Some(invalid)),
+        Ok(reference) => {
+            let outcome = serde_json::from_str::<serde_json::Value>(&form.manifest)
+                .map_err(|error| format!("It is not valid JSON: {error}."))
+                .and_then(|document| {
+                    classify(&snapshot.catalog, &document, &reference)
+                        .map_err(|error| format!("{}.", capitalize(&error.to_string())))
+                });
+            let status = if outcome.is_ok() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            (status, Some(outcome), None)
+        }
     };
     let html = pages::classify::render_page(
         &snapshot.catalog,
         &form,
-        Some(outcome),
+        outcome,
+        invalid.as_ref(),
         &Paths::server(request.path()),
     );
     let mut response = page_response(&request, status, html);

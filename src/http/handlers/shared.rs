@@ -10,7 +10,7 @@ use actix_web::web::{self, Data, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use crate::catalog::classify::Reference;
+use crate::catalog::reference::ReferenceInput;
 use crate::catalog::{Published, TypeEntry, TypeSummary};
 use crate::documents::{Compression, Document, HTML, gzip};
 use crate::http::access::{RateLimiter, ReviewTokens};
@@ -292,16 +292,26 @@ pub fn type_page(
     entry: &TypeEntry,
     published: &Published,
 ) -> Result<HttpResponse, ApiError> {
-    let reference = Query::<Reference>::from_query(request.query_string())
+    let input = Query::<ReferenceInput>::from_query(request.query_string())
         .map(Query::into_inner)
         .unwrap_or_default();
+    let form = pages::type_page::ActionForm::new(input);
     let html = pages::type_page::render_page(
         &snapshot.catalog,
         entry,
         published,
-        &reference,
+        &form,
         &Paths::server(request.path()),
     )?;
+    if !form.is_valid() {
+        // The page with the refusal beside its fields, as the API answers 400.
+        let mut response = page_response(request, StatusCode::BAD_REQUEST, html);
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+        return Ok(response);
+    }
     Ok(page(request, html))
 }
 
