@@ -10,3 +10,4 @@ mod corpus;
 mod helpers;
 mod rules;
 mod shipped;
+mod toolchain;
