@@ -58,7 +58,8 @@ pub fn respond(document: &Document, request: &HttpRequest, policy: CachePolicy) 
 }
 
 /// The same for a document kept in the catalog image: small ones are read whole, larger
-/// ones (the index) sent in chunks as the connection takes them.
+/// ones (the index) sent in chunks as the connection takes them. Either is checked against
+/// its digest before it is first sent (see [`StoredDocument::verify`]).
 pub fn respond_stored(
     stored: &StoredDocument,
     request: &HttpRequest,
@@ -74,9 +75,12 @@ pub fn respond_stored(
             let len = stored.len(gzip);
             if len <= CHUNK {
                 return stored
-                    .read_range(gzip, 0, len)
+                    .read(gzip)
                     .map(|bytes| BoxBody::new(Bytes::from(bytes)));
             }
+            // Checked whole before the status line goes out: a damaged answer is a 500, not
+            // a 200 cut short.
+            stored.verify(gzip)?;
             Ok(BoxBody::new(StoredRange {
                 stored: stored.clone(),
                 gzip,

@@ -172,7 +172,7 @@ fn classify_request() -> Value {
     components(schemas(
         Problem, TypeList, TypeSummary, TypeDocument, VersionList, VersionEntry, Validation,
         ValidationError, MediaTypeAnswer, MediaTypeUse, Classification, MatchedType, ClassProblem,
-        RenderedAction, Index, Health, Submission, SubmissionList, SubmissionCheck, Diagnostic, HistoryEvent, ReviewBody, RejectBody,
+        RenderedAction, Index, Health, Ready, Submission, SubmissionList, SubmissionCheck, Diagnostic, HistoryEvent, ReviewBody, RejectBody,
     )),
     tags(
         (name = "types", description = "The catalog of artifact types"),
@@ -353,9 +353,22 @@ pub struct Index {
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
+    /// `ok`, or `degraded` when any reason below holds; the service answers either way.
+    #[schema(pattern = "^(ok|degraded)$")]
     status: String,
+    /// Why it is degraded: the last reload failed, the catalog image could not be written (the
+    /// catalog is served from memory) or is damaged (being compiled again), the data directory
+    /// is read-only or full. Empty when `ok`.
+    reasons: Vec<String>,
     catalog: Value,
     reload: Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Ready {
+    #[schema(pattern = "^ready$")]
+    status: String,
+    catalog: Value,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -537,8 +550,15 @@ pub mod paths {
     pub fn definition_schema() {}
 
     #[utoipa::path(get, path = "/healthz", tag = "catalog",
-        responses((status = 200, description = "Catalog version and the last reload error", body = Health)))]
+        responses((status = 200, description = "Alive: `ok`, or `degraded` with its reasons; the catalog version and the last reload error", body = Health)))]
     pub fn healthz() {}
+
+    #[utoipa::path(get, path = "/readyz", tag = "catalog",
+        responses(
+            (status = 200, description = "A catalog is served and its answers can be read", body = Ready),
+            (status = 503, description = "No catalog can be served right now: its image is damaged and being compiled again", body = Problem, content_type = "application/problem+json"),
+        ))]
+    pub fn readyz() {}
 
     #[utoipa::path(get, path = "/metrics", tag = "catalog",
         responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]

@@ -141,6 +141,12 @@ pub static ROUTES: &[Route] = &[
     ),
     Route::api(
         Get,
+        "/readyz",
+        || web::to(meta::readyz),
+        |p| p.path_from::<docs::__path_readyz>(),
+    ),
+    Route::api(
+        Get,
         "/metrics",
         || web::to(meta::metrics),
         |p| p.path_from::<docs::__path_metrics>(),

@@ -116,6 +116,7 @@ impl Application {
         let service = Arc::new(Service::new(snapshot).with_images(images));
         let state = Arc::new(AppState::new(Arc::clone(&service)));
 
+        reload::recover(&service, config.source.clone());
         if let (CatalogSource::Directory(dir), Some(interval)) =
             (&config.source, config.watch_interval)
         {

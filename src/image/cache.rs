@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::Image;
-use super::format::{decode_files, read};
+use super::format::decode_files;
 use crate::catalog::{CatalogFiles, DefinitionReadError, DefinitionStore, Published};
 
 impl DefinitionStore for Image {
@@ -20,8 +20,10 @@ impl DefinitionStore for Image {
     }
 
     fn files(&self) -> Result<CatalogFiles, DefinitionReadError> {
-        let bytes =
-            read(&self.file, self.files).map_err(|error| DefinitionReadError(error.to_string()))?;
+        let bytes = self
+            .file
+            .read_sealed(&self.files, "the catalog files")
+            .map_err(|error| DefinitionReadError(error.to_string()))?;
         decode_files(&bytes)
             .ok_or_else(|| DefinitionReadError("the stored catalog files do not decode".into()))
     }

@@ -1,5 +1,7 @@
 //! The image file's layout: a fixed header (magic, format, where the head is, the head's
-//! SHA-256), then the blobs, then the head: JSON lines that say where every blob is.
+//! SHA-256), then the blobs, then the head: JSON lines that say where every blob is and what
+//! its bytes digest to. The head is checked whole when the image opens; a blob is checked
+//! against its digest before its first use.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -9,6 +11,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::catalog::{
     CatalogFiles, CatalogMeta, MediaType, Role, TypeId, TypeSummary, VersionEntry,
@@ -16,7 +19,8 @@ use crate::catalog::{
 };
 
 /// Bumped whenever the layout or the meaning of a field changes.
-pub(super) const FORMAT: u32 = 1;
+/// 2: every blob has a digest (the gzip variants, extras and files too).
+pub(super) const FORMAT: u32 = 2;
 pub(super) const MAGIC: &[u8; 16] = b"typehouse-image\n";
 /// Magic, format, padding, head offset, head length, head SHA-256.
 pub(super) const HEADER_LEN: u64 = 16 + 4 + 4 + 8 + 8 + 32;
@@ -25,13 +29,21 @@ pub(super) const HEADER_LEN: u64 = 16 + 4 + 4 + 8 + 8 + 32;
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(super) struct Blob(pub(super) u64, pub(super) u64);
 
-/// An answer: at its offset, the identity bytes, then their gzip variant; and the ETag (the
-/// hex of the first 128 bits of the identity's SHA-256, as [`strong_etag`] makes it).
+/// A blob and its digest: offset, length, [`digest`] of its bytes in hex.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct SealedBlob(pub(super) u64, pub(super) u64, pub(super) String);
+
+/// An answer: at its offset, the identity bytes, then their gzip variant; the ETag (the
+/// hex of the first 128 bits of the identity's SHA-256, as [`strong_etag`] makes it), which
+/// is also the identity's digest; and the gzip variant's digest.
+///
+/// [`strong_etag`]: crate::documents::strong_etag
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct BodyHead(
     pub(super) u64,
     pub(super) u64,
     pub(super) u64,
+    pub(super) String,
     pub(super) String,
 );
 
@@ -44,7 +56,7 @@ pub(super) struct Head {
     pub(super) meta: CatalogMeta,
     pub(super) definition_schema: Arc<Value>,
     pub(super) index: BodyHead,
-    pub(super) files: Blob,
+    pub(super) files: SealedBlob,
     pub(super) types: usize,
 }
 
@@ -67,7 +79,7 @@ pub(super) struct VersionHead {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) schema: Option<BodyHead>,
     /// [`Extras`].
-    pub(super) extras: Blob,
+    pub(super) extras: SealedBlob,
 }
 
 /// A [`DeclaredUse`], as an array: the head has tens of thousands.
@@ -101,6 +113,13 @@ pub(super) fn check_bounds(Blob(offset, len): Blob, file_len: u64) -> Result<(),
             "a blob at {offset} of {len} bytes lies outside the file"
         )),
     }
+}
+
+/// What a blob is checked against: the first 128 bits of its SHA-256, as an ETag is made. A
+/// flipped bit changes it; an adversary who can write the file can write the head too.
+pub(super) fn digest(bytes: &[u8]) -> [u8; 16] {
+    let full = Sha256::digest(bytes);
+    full[..16].try_into().expect("16 of 32 bytes")
 }
 
 pub(super) fn read(file: &File, Blob(offset, len): Blob) -> io::Result<Vec<u8>> {

@@ -22,27 +22,131 @@ mod writer;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub use fingerprint::Fingerprint;
-use format::{Blob, read};
+use format::{Blob, digest, read};
+use sha2::{Digest, Sha256};
 
 use crate::catalog::{DefinitionReadError, Published};
-use crate::documents::{gzip_etag, strong_etag};
+use crate::documents::gzip_etag;
 
 /// Definitions read back and kept, at most: each holds its compiled config schema once used,
 /// some 30 times the schema's size and up to megabytes, so the cache is small and fixed. A
 /// registry asks about a few types over and over; those stay.
 const CACHED_DEFINITIONS: usize = 64;
 
-/// A document kept in an image: read from the file when it is sent, never held in memory.
+/// Large blobs are checked this much at a time, so that checking never holds one whole.
+const CHECK_CHUNK: u64 = 1 << 20;
+
+/// Something to run once an image is found damaged: the service compiles it again.
+pub type DamageHook = Box<dyn Fn() + Send + Sync>;
+
+/// The image's file, shared by the image and every document read from it, with what is known
+/// of its blobs.
+struct ImageFile {
+    file: File,
+    path: PathBuf,
+    /// One bit per sealed blob, set once its bytes matched their digest: a blob is checked
+    /// before its first use and then trusted, so the lookup path stays a read.
+    verified: OnceLock<Box<[AtomicU64]>>,
+    damaged: AtomicBool,
+    on_damage: OnceLock<DamageHook>,
+}
+
+/// A blob, its digest, and its bit in [`ImageFile::verified`].
+#[derive(Debug, Clone, Copy)]
+struct Sealed {
+    offset: u64,
+    len: u64,
+    digest: [u8; 16],
+    check: u32,
+}
+
+impl Sealed {
+    fn blob(&self) -> Blob {
+        Blob(self.offset, self.len)
+    }
+}
+
+impl ImageFile {
+    fn is_verified(&self, check: u32) -> bool {
+        self.verified.get().is_some_and(|bits| {
+            bits[(check / 64) as usize].load(Ordering::Relaxed) & (1 << (check % 64)) != 0
+        })
+    }
+
+    fn mark_verified(&self, check: u32) {
+        if let Some(bits) = self.verified.get() {
+            bits[(check / 64) as usize].fetch_or(1 << (check % 64), Ordering::Relaxed);
+        }
+    }
+
+    /// `sealed` whole, checked against its digest the first time.
+    fn read_sealed(&self, sealed: &Sealed, what: &str) -> io::Result<Vec<u8>> {
+        let bytes = read(&self.file, sealed.blob())?;
+        if !self.is_verified(sealed.check) {
+            if digest(&bytes) != sealed.digest {
+                return Err(self.damaged(sealed, what));
+            }
+            self.mark_verified(sealed.check);
+        }
+        Ok(bytes)
+    }
+
+    /// Checks `sealed` against its digest, a chunk at a time, unless it was already.
+    fn verify(&self, sealed: &Sealed, what: &str) -> io::Result<()> {
+        if self.is_verified(sealed.check) {
+            return Ok(());
+        }
+        let mut hasher = Sha256::new();
+        let mut done = 0;
+        while done < sealed.len {
+            let len = (sealed.len - done).min(CHECK_CHUNK);
+            hasher.update(read(&self.file, Blob(sealed.offset + done, len))?);
+            done += len;
+        }
+        if hasher.finalize()[..16] != sealed.digest {
+            return Err(self.damaged(sealed, what));
+        }
+        self.mark_verified(sealed.check);
+        Ok(())
+    }
+
+    /// A blob did not match its digest: the file is damaged. It is logged and removed once,
+    /// so that no later load opens it again, and the service is told, which compiles it anew.
+    fn damaged(&self, sealed: &Sealed, what: &str) -> io::Error {
+        if !self.damaged.swap(true, Ordering::SeqCst) {
+            tracing::error!(
+                path = %self.path.display(),
+                what,
+                offset = sealed.offset,
+                len = sealed.len,
+                "the catalog image is damaged: a blob does not match its digest; it is removed \
+                 and compiled again"
+            );
+            if let Err(error) = std::fs::remove_file(&self.path) {
+                tracing::warn!(path = %self.path.display(), %error, "cannot remove the damaged catalog image");
+            }
+            if let Some(hook) = self.on_damage.get() {
+                hook();
+            }
+        }
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{what} in the catalog image does not match its digest"),
+        )
+    }
+}
+
+/// A document kept in an image: read from the file when it is sent, never held in memory,
+/// and checked against its digest before it is first sent.
 #[derive(Clone)]
 pub struct StoredDocument {
-    file: Arc<File>,
-    offset: u64,
-    identity_len: u32,
-    gzip_len: u32,
-    etag: [u8; 16],
+    file: Arc<ImageFile>,
+    identity: Sealed,
+    gzip: Sealed,
     pub content_type: &'static str,
 }
 
@@ -52,54 +156,50 @@ impl StoredDocument {
     ///
     /// [`Document::etags`]: crate::documents::Document::etags
     pub fn etags(&self) -> (String, String) {
-        let identity = format!("\"{}\"", hex::encode(self.etag));
+        let identity = format!("\"{}\"", hex::encode(self.identity.digest));
         let gzip = gzip_etag(&identity);
         (identity, gzip)
     }
 
     /// The length of the identity or the gzip variant.
     pub fn len(&self, gzip: bool) -> u64 {
-        self.variant(gzip).1
+        self.variant(gzip).len
     }
 
-    /// `len` bytes of the identity or the gzip variant from `from` on.
+    /// The identity or the gzip variant whole, checked against its digest the first time.
+    pub fn read(&self, gzip: bool) -> io::Result<Vec<u8>> {
+        self.file.read_sealed(self.variant(gzip), "a stored answer")
+    }
+
+    /// Checks the identity or the gzip variant against its digest, unless it was already:
+    /// call it before sending a variant in ranges, so that a damaged one is refused before
+    /// its first byte is sent.
+    pub fn verify(&self, gzip: bool) -> io::Result<()> {
+        self.file.verify(self.variant(gzip), "a stored answer")
+    }
+
+    /// `len` bytes of the identity or the gzip variant from `from` on; the variant is
+    /// checked whole first, unless it was already.
     pub fn read_range(&self, gzip: bool, from: u64, len: u64) -> io::Result<Vec<u8>> {
-        let Blob(offset, whole) = self.variant(gzip);
-        if from.checked_add(len).is_none_or(|end| end > whole) {
+        let variant = self.variant(gzip);
+        if from.checked_add(len).is_none_or(|end| end > variant.len) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "a range outside a stored document",
             ));
         }
-        read(&self.file, Blob(offset + from, len))
+        self.verify(gzip)?;
+        read(&self.file.file, Blob(variant.offset + from, len))
     }
 
-    fn variant(&self, gzip: bool) -> Blob {
-        if gzip { self.gzip() } else { self.identity() }
-    }
-
-    fn identity(&self) -> Blob {
-        Blob(self.offset, u64::from(self.identity_len))
-    }
-
-    fn gzip(&self) -> Blob {
-        Blob(
-            self.offset + u64::from(self.identity_len),
-            u64::from(self.gzip_len),
-        )
+    fn variant(&self, gzip: bool) -> &Sealed {
+        if gzip { &self.gzip } else { &self.identity }
     }
 
     /// The identity bytes, checked against the ETag: what is parsed back must be what was
     /// written.
     pub fn bytes(&self) -> io::Result<Vec<u8>> {
-        let bytes = read(&self.file, self.identity())?;
-        if strong_etag(&bytes) != self.etags().0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "a stored document does not match its checksum",
-            ));
-        }
-        Ok(bytes)
+        self.read(false)
     }
 }
 
@@ -113,7 +213,7 @@ struct StoredTypeDocuments {
 struct Slot {
     position: u32,
     version: u32,
-    extras: Blob,
+    extras: Sealed,
 }
 
 /// One place of the definition cache: the slot it holds, and its definition.
@@ -121,10 +221,9 @@ type CacheCell = Mutex<Option<(u32, Arc<Published>)>>;
 
 /// An opened image: the answers and definitions of one catalog.
 pub struct Image {
-    file: Arc<File>,
-    path: PathBuf,
+    file: Arc<ImageFile>,
     index: StoredDocument,
-    files: Blob,
+    files: Sealed,
     /// By type position.
     types: Vec<StoredTypeDocuments>,
     /// By slot.
@@ -135,7 +234,7 @@ pub struct Image {
 impl std::fmt::Debug for Image {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Image")
-            .field("path", &self.path)
+            .field("path", &self.file.path)
             .finish_non_exhaustive()
     }
 }
@@ -156,7 +255,23 @@ impl Image {
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.file.path
+    }
+
+    /// Runs `hook` once a blob of this image turns out damaged (at once if one already
+    /// has): the image's file is removed by then, so a load compiles it again.
+    pub fn on_damage(&self, hook: DamageHook) {
+        let _ = self.file.on_damage.set(hook);
+        if self.file.damaged.load(Ordering::SeqCst) {
+            if let Some(hook) = self.file.on_damage.get() {
+                hook();
+            }
+        }
+    }
+
+    /// Whether a blob of this image did not match its digest.
+    pub fn is_damaged(&self) -> bool {
+        self.file.damaged.load(Ordering::SeqCst)
     }
 
     /// Answers of the whole catalog.
@@ -222,8 +337,8 @@ mod tests {
     use std::io::Read;
 
     use super::*;
-    use crate::catalog::{Catalog, CatalogFiles, Role};
-    use crate::documents::{TypeDocuments, index_document, version_document};
+    use crate::catalog::{Catalog, CatalogFiles, DefinitionStore, Role};
+    use crate::documents::{TypeDocuments, index_document, strong_etag, version_document};
 
     fn loaded() -> Catalog {
         Catalog::load(CatalogFiles::embedded())
@@ -249,11 +364,7 @@ mod tests {
     fn assert_same_body(stored: &StoredDocument, expected: &[u8], what: &str) {
         let identity = stored.bytes().unwrap();
         assert_eq!(identity, expected, "{what}");
-        assert_eq!(
-            gunzip(&read(&stored.file, stored.gzip()).unwrap()),
-            expected,
-            "{what}"
-        );
+        assert_eq!(gunzip(&stored.read(true).unwrap()), expected, "{what}");
         assert_eq!(stored.etags().0, strong_etag(expected), "{what}");
     }
 
@@ -389,13 +500,121 @@ mod tests {
         // A damaged definition is found when it is read back: an error, not a wrong answer.
         std::fs::write(&path, &good).unwrap();
         let (stored, image) = Image::open(&path, &fingerprint).unwrap();
-        let Blob(offset, len) = image.definition(0, 0).unwrap().identity();
+        let Sealed { offset, len, .. } = image.definition(0, 0).unwrap().identity;
         let mut damaged = good.clone();
         damaged[(offset + len / 2) as usize] ^= 1;
         std::fs::write(&path, &damaged).unwrap();
         let first = &stored.types().next().unwrap().versions[0];
         let error = stored.published(first).unwrap_err();
-        assert!(error.to_string().contains("checksum"), "{error}");
+        assert!(error.to_string().contains("digest"), "{error}");
+    }
+
+    /// A bit flipped in each kind of blob: the first use of the blob is an error, the image
+    /// says it is damaged, removes its file and runs its hook once; nothing wrong is returned.
+    #[test]
+    fn a_flipped_bit_in_any_blob_is_found_before_the_blob_is_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = loaded();
+        let (path, fingerprint) = compile(&catalog, dir.path());
+        let good = std::fs::read(&path).unwrap();
+        let (_, image) = Image::open(&path, &fingerprint).unwrap();
+        // A type with a schema file, so that its schema has an answer of its own.
+        let (position, version) = (0..image.types.len())
+            .find_map(|p| {
+                let schemas = &image.types[p].schemas;
+                schemas.iter().position(Option::is_some).map(|v| (p, v))
+            })
+            .expect("a shipped type with a config schema answer");
+        let definition = image.definition(position, version).unwrap();
+        let schema = image.schema(position, version).unwrap().unwrap();
+        let slot = image
+            .slots
+            .iter()
+            .position(|s| s.position as usize == position && s.version as usize == version)
+            .unwrap() as u32;
+        let regions: Vec<(&str, Sealed)> = vec![
+            ("index", image.index().identity),
+            ("index gzip", image.index().gzip),
+            ("definition answer", definition.identity),
+            ("definition answer gzip", definition.gzip),
+            ("version list", image.versions(position).unwrap().identity),
+            ("version list gzip", image.versions(position).unwrap().gzip),
+            ("schema", schema.identity),
+            ("schema gzip", schema.gzip),
+            ("extras", image.slots[slot as usize].extras),
+            ("files", image.files),
+        ];
+        drop(image);
+        for (what, region) in regions {
+            for at in [
+                region.offset,
+                region.offset + region.len / 2,
+                region.offset + region.len - 1,
+            ] {
+                let mut damaged = good.clone();
+                damaged[at as usize] ^= 0x10;
+                std::fs::write(&path, &damaged).unwrap();
+                // Opening checks the head only: blobs are checked on first use.
+                let (stored, image) = Image::open(&path, &fingerprint).unwrap();
+                let hooked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+                let counter = Arc::clone(&hooked);
+                image.on_damage(Box::new(move || {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }));
+                let document = |which: &str| -> (&StoredDocument, bool) {
+                    let gzip = which.ends_with("gzip");
+                    let document = match which.trim_end_matches(" gzip") {
+                        "index" => image.index(),
+                        "definition answer" => image.definition(position, version).unwrap(),
+                        "version list" => image.versions(position).unwrap(),
+                        "schema" => image.schema(position, version).unwrap().unwrap(),
+                        other => unreachable!("{other}"),
+                    };
+                    (document, gzip)
+                };
+                let failed = match what {
+                    "extras" => DefinitionStore::definition(&*image, slot)
+                        .err()
+                        .map(|e| e.to_string()),
+                    "files" => DefinitionStore::files(&*image).err().map(|e| e.to_string()),
+                    answer => {
+                        let (document, gzip) = document(answer);
+                        // Both ways of sending it refuse it, and so does reading it back.
+                        assert!(document.read_range(gzip, 0, 1).is_err(), "{what} at {at}");
+                        assert!(document.verify(gzip).is_err(), "{what} at {at}");
+                        document.read(gzip).err().map(|e| e.to_string())
+                    }
+                };
+                let failed = failed.unwrap_or_else(|| panic!("{what} at {at}: no error"));
+                assert!(failed.contains("digest"), "{what} at {at}: {failed}");
+                assert!(image.is_damaged(), "{what} at {at}");
+                assert!(
+                    !path.exists(),
+                    "{what} at {at}: the damaged file is removed"
+                );
+                assert_eq!(hooked.load(Ordering::SeqCst), 1, "{what} at {at}");
+                // Found once: other blobs still answer, and the hook does not run again.
+                if what != "index" && what != "index gzip" {
+                    image.index().read(false).unwrap();
+                }
+                assert_eq!(hooked.load(Ordering::SeqCst), 1, "{what} at {at}");
+                drop((stored, image));
+            }
+        }
+        // The undamaged image checks each blob once and then trusts it.
+        std::fs::write(&path, &good).unwrap();
+        let (_, image) = Image::open(&path, &fingerprint).unwrap();
+        let index = image.index();
+        assert!(!image.file.is_verified(index.identity.check));
+        assert_eq!(
+            index.read(false).unwrap(),
+            good[index.identity.blob().0 as usize..][..index.identity.len as usize]
+        );
+        assert!(image.file.is_verified(index.identity.check));
+        assert!(!image.file.is_verified(index.gzip.check));
+        index.verify(true).unwrap();
+        assert!(image.file.is_verified(index.gzip.check));
+        assert!(!image.is_damaged());
     }
 
     #[test]

@@ -5,7 +5,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use hex::FromHex;
 use serde::Deserialize;
@@ -13,9 +14,13 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::format::{
-    Blob, BodyHead, Extras, FORMAT, HEADER_LEN, Head, MAGIC, TypeHead, UseHead, check_bounds, read,
+    Blob, BodyHead, Extras, FORMAT, HEADER_LEN, Head, MAGIC, SealedBlob, TypeHead, UseHead,
+    check_bounds,
 };
-use super::{CACHED_DEFINITIONS, Image, ImageError, Slot, StoredDocument, StoredTypeDocuments};
+use super::{
+    CACHED_DEFINITIONS, Image, ImageError, ImageFile, Sealed, Slot, StoredDocument,
+    StoredTypeDocuments,
+};
 use crate::catalog::definition::{Definition, SchemaSource};
 use crate::catalog::schema::{ConfigSchema, SchemaParts};
 use crate::catalog::{
@@ -78,26 +83,42 @@ impl Image {
             return Err(invalid("it was compiled from another catalog".into()));
         }
 
-        let file = Arc::new(file);
+        let file = Arc::new(ImageFile {
+            file,
+            path: path.to_path_buf(),
+            verified: OnceLock::new(),
+            damaged: AtomicBool::new(false),
+            on_damage: OnceLock::new(),
+        });
+        // Each sealed blob gets the next bit of `verified`.
+        let checks = std::cell::Cell::new(0u32);
+        let seal = |SealedBlob(offset, len, hex): &SealedBlob| -> Result<Sealed, String> {
+            check_bounds(Blob(*offset, *len), file_len)?;
+            let check = checks.get();
+            checks.set(check.checked_add(1).ok_or("too many blobs")?);
+            Ok(Sealed {
+                offset: *offset,
+                len: *len,
+                digest: <[u8; 16]>::from_hex(hex)
+                    .map_err(|_| format!("`{hex}` is not a blob digest"))?,
+                check,
+            })
+        };
         let body =
             |head: &BodyHead, content_type: &'static str| -> Result<StoredDocument, String> {
-                let BodyHead(offset, identity_len, gzip_len, etag) = head;
-                let too_large = |_| "an answer is too large".to_string();
-                let body = StoredDocument {
+                let BodyHead(offset, identity_len, gzip_len, etag, gzip_digest) = head;
+                let gzip_offset = offset
+                    .checked_add(*identity_len)
+                    .ok_or("an answer lies outside the file")?;
+                Ok(StoredDocument {
                     file: Arc::clone(&file),
-                    offset: *offset,
-                    identity_len: u32::try_from(*identity_len).map_err(too_large)?,
-                    gzip_len: u32::try_from(*gzip_len).map_err(too_large)?,
-                    etag: <[u8; 16]>::from_hex(etag)
-                        .map_err(|_| format!("`{etag}` is not an ETag digest"))?,
+                    identity: seal(&SealedBlob(*offset, *identity_len, etag.clone()))?,
+                    gzip: seal(&SealedBlob(gzip_offset, *gzip_len, gzip_digest.clone()))?,
                     content_type,
-                };
-                check_bounds(body.identity(), file_len)?;
-                check_bounds(body.gzip(), file_len)?;
-                Ok(body)
+                })
             };
         let index = body(&head.index, JSON).map_err(invalid)?;
-        check_bounds(head.files, file_len).map_err(invalid)?;
+        let files = seal(&head.files).map_err(invalid)?;
         let mut answers = Vec::with_capacity(head.types);
         let mut slots = Vec::new();
         let mut types = Vec::with_capacity(head.types);
@@ -109,13 +130,13 @@ impl Image {
             let mut version_answers = Vec::with_capacity(type_head.versions.len());
             let mut schemas = Vec::with_capacity(type_head.versions.len());
             for (index, version) in type_head.versions.into_iter().enumerate() {
-                check_bounds(version.extras, file_len).map_err(invalid)?;
+                let extras = seal(&version.extras).map_err(invalid)?;
                 let slot =
                     u32::try_from(slots.len()).map_err(|_| invalid("too many versions".into()))?;
                 slots.push(Slot {
                     position: u32::try_from(position).unwrap_or(u32::MAX),
                     version: u32::try_from(index).unwrap_or(u32::MAX),
-                    extras: version.extras,
+                    extras,
                 });
                 version_answers.push(body(&version.answer, JSON).map_err(invalid)?);
                 schemas.push(
@@ -156,11 +177,14 @@ impl Image {
         if lines.into_inner().hasher.finalize().as_slice() != &header[40..72] {
             return Err(invalid("its head does not match its checksum".into()));
         }
+        let words = checks.get().div_ceil(64) as usize;
+        let _ = file
+            .verified
+            .set((0..words).map(|_| AtomicU64::new(0)).collect());
         let image = Arc::new(Self {
             file,
-            path: path.to_path_buf(),
             index,
-            files: head.files,
+            files,
             types: answers,
             slots,
             cache: (0..CACHED_DEFINITIONS).map(|_| Mutex::new(None)).collect(),
@@ -179,7 +203,7 @@ impl Image {
         let failed = |what: &str, error: &dyn std::fmt::Display| {
             DefinitionReadError(format!(
                 "{what} of slot {slot} in {}: {error}",
-                self.path.display()
+                self.file.path.display()
             ))
         };
         let Slot {
@@ -202,7 +226,10 @@ impl Image {
         }
         let definition =
             Definition::deserialize(document).map_err(|error| failed("the definition", &error))?;
-        let extras = read(&self.file, *extras).map_err(|error| failed("the extras", &error))?;
+        let extras = self
+            .file
+            .read_sealed(extras, "the extras of a definition")
+            .map_err(|error| failed("the extras", &error))?;
         let extras: Extras =
             serde_json::from_slice(&extras).map_err(|error| failed("the extras", &error))?;
 

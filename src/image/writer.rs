@@ -11,8 +11,8 @@ use sha2::{Digest, Sha256};
 
 use super::Image;
 use super::format::{
-    Blob, BodyHead, Extras, FORMAT, HEADER_LEN, Head, MAGIC, SchemaResolution, TypeHead, UseHead,
-    VersionHead, encode_files,
+    Blob, BodyHead, Extras, FORMAT, HEADER_LEN, Head, MAGIC, SchemaResolution, SealedBlob,
+    TypeHead, UseHead, VersionHead, digest, encode_files,
 };
 use crate::catalog::{Catalog, DeclaredUse, DefinitionReadError, TypeEntry};
 use crate::documents::{
@@ -50,16 +50,24 @@ impl<W: Write> Writer<W> {
         Ok(blob)
     }
 
-    /// An answer: its bytes, their gzip variant and their ETag.
+    /// A blob and its digest.
+    fn sealed(&mut self, bytes: &[u8]) -> io::Result<SealedBlob> {
+        let Blob(offset, len) = self.blob(bytes)?;
+        Ok(SealedBlob(offset, len, hex::encode(digest(bytes))))
+    }
+
+    /// An answer: its bytes, their gzip variant, their ETag and the gzip variant's digest.
     fn body(&mut self, bytes: &[u8]) -> io::Result<BodyHead> {
         let identity = self.blob(bytes)?;
-        let gzip = self.blob(&gzip(bytes, Compression::default()))?;
+        let compressed = gzip(bytes, Compression::default());
+        let gzip = self.blob(&compressed)?;
         let etag = strong_etag(bytes);
         Ok(BodyHead(
             identity.0,
             identity.1,
             gzip.1,
             etag.trim_matches('"').to_string(),
+            hex::encode(digest(&compressed)),
         ))
     }
 }
@@ -114,7 +122,7 @@ fn render_type(catalog: &Catalog, entry: &TypeEntry) -> io::Result<Rendered> {
             schema: schema_bytes(&published)
                 .map(|bytes| writer.body(&bytes))
                 .transpose()?,
-            extras: writer.blob(&extras)?,
+            extras: writer.sealed(&extras)?,
         });
     }
     let latest = catalog.published(entry.latest()).map_err(failed)?;
@@ -181,7 +189,7 @@ fn write_to(catalog: &Catalog, fingerprint: &str, file: &mut File) -> io::Result
     let index = serde_json::to_vec_pretty(&index_document(catalog)).map_err(io::Error::other)?;
     let index = writer.body(&index)?;
     let files = catalog.files().map_err(failed)?;
-    let files = writer.blob(&encode_files(&files))?;
+    let files = writer.sealed(&encode_files(&files))?;
     let start = Head {
         fingerprint: fingerprint.to_string(),
         meta: catalog.meta.clone(),

@@ -6,7 +6,8 @@ pub mod reload;
 pub mod snapshot;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use arc_swap::ArcSwap;
 use serde::Serialize;
@@ -34,6 +35,8 @@ pub struct Service {
     /// Where compiled catalog images are kept; `None` serves reloads from memory.
     pub images: Option<PathBuf>,
     pub reload: Mutex<ReloadStatus>,
+    /// Told when the image of a snapshot turns out damaged; see [`reload::recover`].
+    damage: OnceLock<Sender<()>>,
 }
 
 impl Service {
@@ -42,6 +45,7 @@ impl Service {
             snapshot: ArcSwap::from_pointee(snapshot),
             images: None,
             reload: Mutex::new(ReloadStatus::default()),
+            damage: OnceLock::new(),
         }
     }
 
@@ -57,7 +61,18 @@ impl Service {
 
     /// Serves `snapshot` from now on.
     pub fn replace(&self, snapshot: Snapshot) {
+        self.report_damage(&snapshot);
         self.snapshot.store(Arc::new(snapshot));
+    }
+
+    /// Has `snapshot` tell [`reload::recover`] when its image turns out damaged.
+    fn report_damage(&self, snapshot: &Snapshot) {
+        if let Some(damage) = self.damage.get() {
+            let damage = damage.clone();
+            snapshot.on_damage(Box::new(move || {
+                let _ = damage.send(());
+            }));
+        }
     }
 
     /// The record of the last reload.

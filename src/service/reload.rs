@@ -164,6 +164,28 @@ pub fn reload(service: &Service, source: &CatalogSource) -> bool {
     }
 }
 
+/// Compiles the catalog of `source` again whenever the image of the snapshot serving turns out
+/// damaged (a blob that does not match its digest; the image removed its file by then), on a
+/// thread of its own, until the service is dropped. Requests keep the damaged snapshot, whose
+/// damaged blobs answer 500, until the new one is swapped in.
+pub fn recover(service: &Arc<Service>, source: CatalogSource) {
+    let (damage, damaged) = std::sync::mpsc::channel();
+    if service.damage.set(damage).is_err() {
+        return;
+    }
+    service.report_damage(&service.current());
+    let service = Arc::downgrade(service);
+    std::thread::spawn(move || {
+        while damaged.recv().is_ok() {
+            let Some(service) = service.upgrade() else {
+                return;
+            };
+            tracing::warn!("compiling the damaged catalog image again");
+            reload(&service, &source);
+        }
+    });
+}
+
 /// Every file under a directory with its size and modification time: cheap to take, and
 /// different whenever a file is added, removed or written.
 fn stat_listing(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use crate::catalog::{Catalog, DefinitionReadError, TypeEntry, TypeSummary, VersionEntry};
 use crate::documents::{Document, TypeDocuments, definition_schema, index_document};
-use crate::image::{Image, StoredDocument};
+use crate::image::{DamageHook, Image, StoredDocument};
 
 /// A loaded catalog and its request-independent answers.
 pub struct Snapshot {
@@ -67,6 +67,24 @@ impl Snapshot {
     pub fn with_fingerprint(mut self, fingerprint: String) -> Self {
         self.fingerprint = Some(fingerprint);
         self
+    }
+
+    /// Runs `hook` once a blob of this snapshot's image turns out damaged; a snapshot held in
+    /// memory has no image to damage.
+    pub fn on_damage(&self, hook: DamageHook) {
+        if let Answers::Stored(image) = &self.answers {
+            image.on_damage(hook);
+        }
+    }
+
+    /// Whether this snapshot answers from a compiled image (else from memory).
+    pub fn is_stored(&self) -> bool {
+        matches!(self.answers, Answers::Stored(_))
+    }
+
+    /// Whether this snapshot's image turned out damaged (and is being compiled again).
+    pub fn is_damaged(&self) -> bool {
+        matches!(&self.answers, Answers::Stored(image) if image.is_damaged())
     }
 
     /// `/index.json`.

@@ -4,7 +4,8 @@
 //!
 //! Root ignores file permissions, so "read-only" is made with `chattr +i` (ext4, tmpfs since
 //! Linux 6.0: writes through files already open fail too) and "full" with a small tmpfs
-//! mounted for the test. Both need root; without it the tests say so and pass.
+//! mounted for the test. Both need root, and fail without it: a developer without root opts
+//! out with `TYPEHOUSE_TESTS_WITHOUT_ROOT=1` (see build.rs), which marks them ignored.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -191,6 +192,10 @@ impl Drop for Immutable {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    tests_without_root,
+    ignore = "needs root; TYPEHOUSE_TESTS_WITHOUT_ROOT=1 was set at build time"
+)]
 async fn a_read_only_data_directory_answers_503_on_writes_while_reads_keep_working() {
     let dir = TempDir::new().unwrap();
     let data = dir.path().join("data");
@@ -203,10 +208,10 @@ async fn a_read_only_data_directory_answers_503_on_writes_while_reads_keep_worki
     assert_eq!(response.status(), StatusCode::CREATED);
     let stored = vec![id_of(&response.json().await.unwrap())];
 
-    let Some(immutable) = Immutable::set(files_below(&data)) else {
-        eprintln!("skipped: `chattr +i` is not available here (it needs root and ext4 or tmpfs)");
-        return;
-    };
+    let immutable = Immutable::set(files_below(&data)).expect(
+        "`chattr +i` failed: this test needs root and ext4 or tmpfs \
+         (TYPEHOUSE_TESTS_WITHOUT_ROOT=1 opts out; docs/security.md)",
+    );
     for number in 2..5 {
         assert_unavailable(submit(&served, &http, number).await).await;
         assert_reads_work(&served, &http, &stored).await;
@@ -270,11 +275,15 @@ impl Drop for SmallDisk {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    tests_without_root,
+    ignore = "needs root; TYPEHOUSE_TESTS_WITHOUT_ROOT=1 was set at build time"
+)]
 async fn a_full_disk_answers_503_on_writes_and_loses_no_acknowledged_submission() {
-    let Some(disk) = SmallDisk::mount("4m") else {
-        eprintln!("skipped: mounting a tmpfs is not allowed here (it needs root)");
-        return;
-    };
+    let disk = SmallDisk::mount("4m").expect(
+        "mounting a tmpfs failed: this test needs root \
+         (TYPEHOUSE_TESTS_WITHOUT_ROOT=1 opts out; docs/security.md)",
+    );
     let data = disk.path().join("data");
     let logs = TempDir::new().unwrap();
     let log = logs.path().join("typehouse.log");
@@ -301,6 +310,21 @@ async fn a_full_disk_answers_503_on_writes_and_loses_no_acknowledged_submission(
     }
     assert!(refused, "a full disk took 500 submissions");
     assert_reads_work(&served, &http, &acknowledged).await;
+    let health: Value = http
+        .get(format!("{}/healthz", served.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert!(
+        health["reasons"]
+            .to_string()
+            .contains("file system is full"),
+        "{health}"
+    );
     assert_unavailable(submit(&served, &http, 1000).await).await;
 
     // With room again, a restart finds every acknowledged submission.

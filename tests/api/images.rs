@@ -124,6 +124,14 @@ async fn without_room_for_an_image_the_catalog_is_served_from_memory() {
     })
     .await;
     assert!(!app.state.current().catalog.is_stored());
+    let health = app.get_json("/healthz").await;
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert_eq!(
+        health["reasons"],
+        serde_json::json!([
+            "the catalog image could not be written; the catalog is served from memory"
+        ]),
+    );
     let helm = app.get("/types/cncf/helm-chart").await;
     assert_eq!(helm.status(), StatusCode::OK);
     let index = app.get_json("/index.json").await;
@@ -180,4 +188,173 @@ async fn a_large_index_is_sent_whole_with_its_length_plain_and_compressed() {
     )
     .unwrap();
     assert_eq!(unpacked, bytes.as_ref());
+}
+
+/// Where the blobs of the image at `path` lie, as its head says, for a type whose latest
+/// version has a config schema answer: `(what, offset, len)` per region, and the type's id.
+fn regions(path: &Path) -> (Vec<(&'static str, u64, u64)>, String) {
+    let bytes = std::fs::read(path).unwrap();
+    let number = |range: std::ops::Range<usize>| {
+        u64::from_le_bytes(bytes[range].try_into().unwrap()) as usize
+    };
+    let (head_offset, head_len) = (number(24..32), number(32..40));
+    let mut lines = bytes[head_offset..head_offset + head_len]
+        .split(|b| *b == b'\n')
+        .map(|line| serde_json::from_slice::<Value>(line).unwrap());
+    let first = lines.next().unwrap();
+    let at = |value: &Value, field: usize| value[field].as_u64().unwrap();
+    // An answer: [offset, identity length, gzip length, ETag, gzip digest].
+    let answer = |value: &Value| {
+        let (offset, identity, gzip) = (at(value, 0), at(value, 1), at(value, 2));
+        [(offset, identity), (offset + identity, gzip)]
+    };
+    let typed = lines
+        .find(|t| t["versions"].as_array().unwrap().last().unwrap()["schema"].is_array())
+        .expect("a type whose latest version has a schema answer");
+    let latest = typed["versions"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    let [index, index_gzip] = answer(&first["index"]);
+    let [definition, definition_gzip] = answer(&latest["answer"]);
+    let [list, list_gzip] = answer(&typed["versionList"]);
+    let [schema, schema_gzip] = answer(&latest["schema"]);
+    let extras = (at(&latest["extras"], 0), at(&latest["extras"], 1));
+    let regions = vec![
+        ("index", index),
+        ("index gzip", index_gzip),
+        ("definition", definition),
+        ("definition gzip", definition_gzip),
+        ("versions", list),
+        ("versions gzip", list_gzip),
+        ("schema", schema),
+        ("schema gzip", schema_gzip),
+        ("extras", extras),
+    ];
+    let id = typed["id"].as_str().unwrap().to_string();
+    (
+        regions
+            .into_iter()
+            .map(|(what, (o, l))| (what, o, l))
+            .collect(),
+        id,
+    )
+}
+
+/// The request that first uses a region's blob, and its answer: status and body bytes.
+async fn ask(
+    served: &Served,
+    http: &reqwest::Client,
+    what: &str,
+    id: &str,
+) -> (StatusCode, Vec<u8>) {
+    let gzip = what.ends_with(" gzip");
+    let path = match what.trim_end_matches(" gzip") {
+        "index" => "/index.json".to_string(),
+        "definition" => format!("/types/{id}"),
+        "versions" => format!("/types/{id}/versions"),
+        "schema" => format!("/types/{id}/schema"),
+        "extras" => format!("/types/{id}/validate"),
+        other => unreachable!("{other}"),
+    };
+    let url = format!("{}{path}", served.address);
+    let mut request = if what == "extras" {
+        http.post(url).json(&serde_json::json!({}))
+    } else {
+        http.get(url).header("accept", "application/json")
+    };
+    if gzip {
+        request = request.header("accept-encoding", "gzip");
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.bytes().await.unwrap().to_vec())
+}
+
+#[actix_web::test]
+async fn a_flipped_bit_in_any_blob_answers_500_and_the_image_is_compiled_again() {
+    use std::os::unix::fs::FileExt;
+
+    let catalog = TestCatalog::copy_of_shipped();
+    let data = TempDir::new().unwrap();
+    let log = data.path().join("../flipped-bit-test.log");
+    let http = client();
+    let served = Served::start(catalog.path(), data.path(), &log);
+    wait_until_serving(&served, &http).await;
+    let image = images_in(data.path()).remove(0);
+    let (regions, id) = regions(&image);
+    let mut good = Vec::new();
+    for (what, _, _) in &regions {
+        let answer = ask(&served, &http, what, &id).await;
+        assert_ne!(answer.0, StatusCode::INTERNAL_SERVER_ERROR, "{what}");
+        good.push(answer);
+    }
+    // Restarted, so that nothing is checked or cached yet.
+    drop(served);
+    let served = Served::start(catalog.path(), data.path(), &log);
+    wait_until_serving(&served, &http).await;
+
+    for ((what, offset, len), good) in regions.iter().zip(&good) {
+        // The blobs of a rebuilt image lie where they did: the same catalog, compiled alike.
+        let image = images_in(data.path()).remove(0);
+        assert_eq!(regions_of(&image), regions, "{what}");
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&image)
+            .unwrap();
+        let at = offset + len / 2;
+        let mut byte = [0u8];
+        file.read_exact_at(&mut byte, at).unwrap();
+        file.write_all_at(&[byte[0] ^ 0x04], at).unwrap();
+        drop(file);
+
+        let (status, body) = ask(&served, &http, what, &id).await;
+        assert_eq!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{what}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        let problem: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["status"], 500, "{what}");
+
+        // Compiled again in the background: the same answers as before, never a wrong 200.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let answer = ask(&served, &http, what, &id).await;
+            if answer.0 != StatusCode::INTERNAL_SERVER_ERROR {
+                assert_eq!(&answer, good, "{what}: after the rebuild");
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: never compiled again"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let health: Value = http
+            .get(format!("{}/readyz", served.address))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(health["status"], "ready", "{what}: {health}");
+    }
+    drop(served);
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        log.matches("the catalog image is damaged").count(),
+        regions.len(),
+        "one log line per damaged image:\n{log}"
+    );
+    assert!(!log.contains("panicked"), "{log}");
+}
+
+fn regions_of(path: &Path) -> Vec<(&'static str, u64, u64)> {
+    regions(path).0
 }

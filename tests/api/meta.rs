@@ -62,6 +62,7 @@ async fn health_reports_the_catalog_and_no_reload_error() {
     let health = app.get_json("/healthz").await;
 
     assert_eq!(health["status"], "ok");
+    assert_eq!(health["reasons"], serde_json::json!([]), "{health}");
     assert_eq!(health["catalog"]["name"], "typehouse");
     assert_eq!(health["catalog"]["version"], "0.1.0");
     assert!(health["catalog"]["types"].as_u64().unwrap() > 40);
@@ -116,4 +117,20 @@ async fn metrics_report_latency_the_catalog_and_reloads() {
     assert!(text.contains("typehouse_catalog_info{name=\"typehouse\",version=\"0.1.0\"} 1"));
     assert!(text.contains("typehouse_catalog_reloads_total 0"));
     assert!(text.contains("typehouse_catalog_reload_failures_total 0"));
+}
+
+#[actix_web::test]
+async fn ready_once_a_catalog_is_served() {
+    let app = TestApp::spawn().await;
+
+    let ready = app.get("/readyz").await;
+
+    assert_eq!(ready.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        ready.headers()["cache-control"].to_str().unwrap(),
+        "no-store"
+    );
+    let ready: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["catalog"]["name"], "typehouse");
 }

@@ -43,7 +43,15 @@ async fn a_catalog_with_errors_is_refused_and_the_previous_one_keeps_serving() {
     let helm = app.get("/types/cncf/helm-chart").await;
     assert_eq!(helm.status(), StatusCode::OK);
     let health = health(&app).await;
-    assert_eq!(health["status"], "ok");
+    // Still serving, but not as asked: degraded, with the reason.
+    assert_eq!(health["status"], "degraded");
+    let reasons = health["reasons"].as_array().unwrap();
+    assert_eq!(reasons.len(), 1, "{health}");
+    assert!(
+        reasons[0].as_str().unwrap().contains("reload failed"),
+        "{health}"
+    );
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
     assert_eq!(health["reload"]["failures"], 1);
     assert_eq!(health["reload"]["reloads"], 0);
     let errors = health["reload"]["lastError"]

@@ -13,3 +13,4 @@ mod rules;
 mod schema_gen;
 mod shipped;
 mod soundness;
+mod toolchain;
