@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::Image;
-use super::format::{decode_files, read};
+use super::format::{decode_files, read, visit_files};
 use crate::catalog::{CatalogFiles, DefinitionReadError, DefinitionStore, Published};
 
 impl DefinitionStore for Image {
@@ -24,5 +24,14 @@ impl DefinitionStore for Image {
             read(&self.file, self.files).map_err(|error| DefinitionReadError(error.to_string()))?;
         decode_files(&bytes)
             .ok_or_else(|| DefinitionReadError("the stored catalog files do not decode".into()))
+    }
+
+    fn visit_files(
+        &self,
+        want: &dyn Fn(&str) -> bool,
+        visit: &mut dyn FnMut(&str, Vec<u8>),
+    ) -> Result<(), DefinitionReadError> {
+        visit_files(&self.file, self.files, want, visit)
+            .map_err(|error| DefinitionReadError(error.to_string()))
     }
 }
