@@ -717,16 +717,18 @@ fn reachable_files(
             changed.insert(submission.type_id.to_string());
         }
     }
-    let mut files = catalog.files_where(&|path: &str| !path.contains('/'))?;
+    let mut files = CatalogFiles::default();
     let mut included: BTreeSet<String> = BTreeSet::new();
     let mut next: BTreeSet<String> = changed.clone();
     let mut expanded_changed = false;
     while !next.is_empty() {
         let folders = next.clone();
         included.extend(folders.iter().cloned());
-        let fetched = catalog.files_where(&|path: &str| {
-            path.rsplit_once('/')
-                .is_some_and(|(folder, _)| folders.contains(folder))
+        // The root files come with the first walk over the catalog's files.
+        let with_root = !expanded_changed;
+        let fetched = catalog.files_where(&|path: &str| match path.rsplit_once('/') {
+            Some((folder, _)) => folders.contains(folder),
+            None => with_root,
         })?;
         for (path, content) in fetched.iter() {
             if let crate::catalog::files::FileContent::Bytes(bytes) = content {
