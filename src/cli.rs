@@ -179,6 +179,22 @@ pub struct ServeArgs {
     /// New submissions per client address and minute (0: no limit).
     #[arg(long, env = "TYPEHOUSE_SUBMISSIONS_PER_MINUTE", default_value_t = 30)]
     pub submissions_per_minute: u32,
+    /// Checks of definitions (dry runs, submissions, the submit form's Check) per client
+    /// address and minute (0: no limit).
+    #[arg(long, env = "TYPEHOUSE_CHECKS_PER_MINUTE", default_value_t = crate::http::DEFAULT_CHECKS_PER_MINUTE)]
+    pub checks_per_minute: u32,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers name the client, as
+    /// address ranges: 10.0.0.0/8,fd00::/8. From any other peer those headers are ignored.
+    #[arg(long, env = "TYPEHOUSE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
+    pub trusted_proxies: Vec<crate::http::Cidr>,
+    /// The service's public base URL, shown in the API page's examples
+    /// (https://types.example.com). Never taken from a request's `Host`.
+    #[arg(long, env = "TYPEHOUSE_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+    /// Days a submission waits for review (pending) or stays readable (invalid) before it is
+    /// removed; 0 keeps them until reviewed.
+    #[arg(long, env = "TYPEHOUSE_PENDING_EXPIRY_DAYS", default_value_t = 30)]
+    pub pending_expiry_days: u64,
     /// Serve a catalog published with `typehouse publish`: REGISTRY/REPOSITORY:TAG. Pulled
     /// (digests verified) at start and again on SIGHUP.
     #[arg(long, env = "TYPEHOUSE_FROM", conflicts_with = "types")]
@@ -285,6 +301,30 @@ fn write_stdout(bytes: &[u8]) -> ExitCode {
     }
 }
 
+fn parse_cidr(text: &str) -> Result<crate::http::Cidr, String> {
+    text.parse()
+}
+
+/// An absolute http(s) URL with no query or fragment; the trailing slash is dropped.
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or("the public URL starts with https:// (or http://)")?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty()
+        || text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "?#\"'<>`\\".contains(c))
+    {
+        return Err(format!(
+            "`{text}` is not a base URL: write it as https://types.example.com[/path]"
+        ));
+    }
+    Ok(text.to_string())
+}
+
 fn run_serve(args: ServeArgs) -> ExitCode {
     let source = match (args.types, args.from) {
         (Some(dir), _) => CatalogSource::Directory(dir),
@@ -300,6 +340,12 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     config.workers = args.workers;
     config.max_pending = args.max_pending;
     config.submissions_per_minute = args.submissions_per_minute;
+    config.checks_per_minute = args.checks_per_minute;
+    config.trusted_proxies = args.trusted_proxies;
+    config.public_url = args.public_url;
+    config.pending_expiry = (args.pending_expiry_days > 0).then(|| {
+        std::time::Duration::from_secs(args.pending_expiry_days.saturating_mul(24 * 3600))
+    });
     // The token is read from the environment only, so it never shows in process listings.
     config.review_token = std::env::var("TYPEHOUSE_REVIEW_TOKEN")
         .ok()
@@ -653,6 +699,11 @@ fn usage_error(message: &str) -> ExitCode {
 fn run_submissions_export(data: &Path, out: &Path) -> ExitCode {
     let store = match crate::store::Store::open_existing(data) {
         Ok(store) => store,
+        Err(error @ crate::store::StoreError::Locked(_)) => {
+            return usage_error(&format!(
+                "{error}: a running `typehouse serve` holds the store locked. Stop the server, export, then start it again (see docs/submissions.md)"
+            ));
+        }
         Err(error) => return usage_error(&error.to_string()),
     };
     let approved = match store.list(

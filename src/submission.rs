@@ -4,6 +4,7 @@
 //! This is domain code: it knows the catalog, not HTTP or storage. [`evaluate`] turns a request
 //! body into an [`Evaluated`] submission; the store gives it an id and keeps its history.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -14,9 +15,13 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::catalog::files::MAX_FILE_BYTES;
+use crate::catalog::load::identifying_media_types;
 use crate::catalog::load::parse_yaml;
 use crate::catalog::type_id::TypeIdError;
-use crate::catalog::{Catalog, CatalogFiles, Diagnostic, Severity, TypeId, check, rules};
+use crate::catalog::{
+    Catalog, CatalogFiles, Definition, Diagnostic, Severity, TypeId, check, definition_of_bytes,
+    rules,
+};
 
 /// Request bodies over this size are refused, as catalog files are.
 pub const MAX_SUBMISSION_BYTES: usize = MAX_FILE_BYTES;
@@ -482,6 +487,18 @@ pub fn evaluate(
     body: &[u8],
     format: Format,
 ) -> Result<Evaluated, SubmissionError> {
+    evaluate_over(catalog, &[], type_id, body, format)
+}
+
+/// [`evaluate`] against the catalog with `approved` laid over it: the approved submissions not
+/// exported yet, which an export writes together with this one.
+pub fn evaluate_over(
+    catalog: &Catalog,
+    approved: &[&Submission],
+    type_id: &str,
+    body: &[u8],
+    format: Format,
+) -> Result<Evaluated, SubmissionError> {
     if body.len() > MAX_SUBMISSION_BYTES {
         return Err(SubmissionError::TooLarge {
             size: body.len(),
@@ -525,7 +542,7 @@ pub fn evaluate(
         .as_ref()
         .map(|version| format!("{type_id}/{version}.yaml"));
     let checked_path = path.clone().unwrap_or_else(|| unversioned_path(&type_id));
-    let base = catalog.files()?;
+    let base = reachable_files(catalog, &type_id, &document, approved)?;
     let diagnostics = check_against(&type_id, &checked_path, &file, &document, &base);
     let status = if diagnostics.iter().any(StoredDiagnostic::is_error) {
         ReviewState::Invalid
@@ -676,6 +693,89 @@ fn digest(type_id: &TypeId, canonical: &str) -> String {
     hasher.update(b"\n");
     hasher.update(canonical.as_bytes());
     format!("sha256:{}", hex::encode(hasher.finalize()))
+}
+
+/// The part of the catalog a check of `document` as `type_id` can reach, with the `approved`
+/// submissions' files laid over it: the catalog's root files; the folders of the changed types
+/// (this one and the approved ones); every type that claims an identifying media type any
+/// version of a changed type claims (found in the catalog's index, not by reading every file);
+/// and, following `deprecatedBy`, the types those name. The catalog passed its check, so any
+/// rule the rest of it could break already held and still holds: `check --base` over these
+/// files says what it says over the whole catalog, at the cost of a few folders.
+fn reachable_files(
+    catalog: &Catalog,
+    type_id: &TypeId,
+    document: &Value,
+    approved: &[&Submission],
+) -> Result<CatalogFiles, crate::catalog::DefinitionReadError> {
+    let claims = catalog.identifying_claims()?;
+    let mut laid_over = CatalogFiles::default();
+    let mut changed: BTreeSet<String> = BTreeSet::from([type_id.to_string()]);
+    for submission in approved {
+        if let (Some(path), Some(file)) = (&submission.path, render_file(submission)) {
+            laid_over.insert(path.clone(), file.into_bytes());
+            changed.insert(submission.type_id.to_string());
+        }
+    }
+    let mut files = CatalogFiles::default();
+    let mut included: BTreeSet<String> = BTreeSet::new();
+    let mut next: BTreeSet<String> = changed.clone();
+    let mut expanded_changed = false;
+    while !next.is_empty() {
+        let folders = next.clone();
+        included.extend(folders.iter().cloned());
+        // The root files come with the first walk over the catalog's files.
+        let with_root = !expanded_changed;
+        let fetched = catalog.files_where(&|path: &str| match path.rsplit_once('/') {
+            Some((folder, _)) => folders.contains(folder),
+            None => with_root,
+        })?;
+        for (path, content) in fetched.iter() {
+            if let crate::catalog::files::FileContent::Bytes(bytes) = content {
+                files.insert(path, bytes.clone());
+            }
+        }
+        let mut definitions: Vec<Definition> = Vec::new();
+        for (path, content) in files.iter() {
+            let in_fetched = path
+                .rsplit_once('/')
+                .is_some_and(|(folder, _)| folders.contains(folder));
+            if let (true, true, crate::catalog::files::FileContent::Bytes(bytes)) =
+                (in_fetched, path.ends_with(".yaml"), content)
+            {
+                definitions.extend(definition_of_bytes(bytes));
+            }
+        }
+        let mut found: BTreeSet<String> = BTreeSet::new();
+        if !expanded_changed {
+            // The changed types' own definitions: what they claim may now clash.
+            expanded_changed = true;
+            definitions.extend(serde_json::from_value::<Definition>(document.clone()).ok());
+            definitions.extend(laid_over.iter().filter_map(|(_, content)| match content {
+                crate::catalog::files::FileContent::Bytes(bytes) => definition_of_bytes(bytes),
+                _ => None,
+            }));
+            for definition in &definitions {
+                for (media_type, _) in identifying_media_types(definition) {
+                    for user in claims.get(media_type.normalized()).into_iter().flatten() {
+                        found.insert(user.to_string());
+                    }
+                }
+            }
+        }
+        for definition in &definitions {
+            if let Some(successor) = &definition.deprecated_by {
+                found.insert(successor.to_string());
+            }
+        }
+        next = found.difference(&included).cloned().collect();
+    }
+    for (path, content) in laid_over.iter() {
+        if let crate::catalog::files::FileContent::Bytes(bytes) = content {
+            files.insert(path, bytes.clone());
+        }
+    }
+    Ok(files)
 }
 
 /// Runs `typehouse check` on the catalog plus the new file, with the catalog as base, and
@@ -938,6 +1038,189 @@ owners:
         String::from_utf8(published.to_vec())
             .unwrap()
             .replace("version: 1.0.0\n", &format!("version: {version}\n"))
+    }
+
+    /// The published file of `path` in the shipped catalog.
+    fn shipped(path: &str) -> String {
+        let files = catalog().files().unwrap();
+        String::from_utf8(files.bytes(path).expect("shipped").to_vec()).unwrap()
+    }
+
+    /// A submission that breaks each rule a version file can break, and some that break
+    /// none, each checked both ways: the submission path (the candidate's type and the types
+    /// the index says it can clash with) and `check --base` over the whole catalog.
+    #[test]
+    fn the_submission_check_says_what_check_base_says_over_the_whole_catalog() {
+        let widget = |from: &str, to: &str| WIDGET.replace(from, to);
+        let trivy_db = shipped("aquasecurity/trivy-db/1.0.0.yaml");
+        let java_db = shipped("aquasecurity/trivy-java-db/1.0.0.yaml");
+        let bicep_sources = shipped("microsoft/bicep-module-sources/1.1.0.yaml");
+        let cases: Vec<(&str, &str, String)> = vec![
+            ("valid new type", "acme/widget", WIDGET.to_string()),
+            ("valid new version", "cncf/helm-chart", helm_chart("1.1.0")),
+            (
+                "yaml-syntax",
+                "acme/widget",
+                widget("name: Acme widget", "name: [Acme"),
+            ),
+            (
+                "definition-schema",
+                "acme/widget",
+                widget("status: active", "status: sideways"),
+            ),
+            (
+                "version-filename",
+                "acme/widget",
+                widget("version: 1.0.0", "version: 01.0.0"),
+            ),
+            (
+                "media-type",
+                "acme/widget",
+                widget(
+                    "application/vnd.acme.widget.v1+json",
+                    "application/Vnd Acme",
+                ),
+            ),
+            (
+                "identifying-unique with a shipped type",
+                "acme/widget",
+                widget(
+                    "application/vnd.acme.widget.v1+json",
+                    "application/vnd.cncf.helm.config.v1+json",
+                ),
+            ),
+            (
+                "valid as the one fallback beside two types told apart by match",
+                "acme/widget",
+                widget(
+                    "application/vnd.acme.widget.v1+json",
+                    "application/vnd.aquasec.trivy.config.v1+json",
+                ),
+            ),
+            (
+                "identifying-unique: a new version drops what told it apart",
+                "aquasecurity/trivy-java-db",
+                java_db
+                    .replace("version: 1.0.0", "version: 1.1.0")
+                    .replace("    identifying: true\n", "    identifying: false\n")
+                    .replace("    equals: javadb.tar.gz", "    equals: db.tar.gz"),
+            ),
+            (
+                "a new version of a sharing type",
+                "aquasecurity/trivy-db",
+                trivy_db.replace("version: 1.0.0", "version: 1.0.1"),
+            ),
+            (
+                "config-schema",
+                "acme/widget",
+                widget("    type: object\n", "    type: objekt\n"),
+            ),
+            (
+                "config-example",
+                "acme/widget",
+                widget("{name: gadget}", "{name: 7}"),
+            ),
+            (
+                "relative-path (schema file)",
+                "acme/widget",
+                widget(
+                    "  schema:\n    type: object\n    properties:\n      name: {type: string}\n    required: [name]\n",
+                    "  schema: other.schema.json\n",
+                ),
+            ),
+            (
+                "relative-path (icon)",
+                "acme/widget",
+                format!("{WIDGET}icon: widget.svg\n"),
+            ),
+            (
+                "link-https",
+                "acme/widget",
+                widget(
+                    "https://acme.example.com/widget",
+                    "http://acme.example.com/widget",
+                ),
+            ),
+            (
+                "link-unpinned",
+                "acme/widget",
+                widget(
+                    "https://acme.example.com/widget",
+                    "https://github.com/acme/widget/blob/main/SPEC.md",
+                ),
+            ),
+            (
+                "deprecation, unknown successor",
+                "acme/widget",
+                widget(
+                    "status: active",
+                    "status: deprecated\ndeprecatedBy: acme/nothing",
+                ),
+            ),
+            (
+                "deprecation, known successor",
+                "acme/widget",
+                widget(
+                    "status: active",
+                    "status: deprecated\ndeprecatedBy: cncf/helm-chart",
+                ),
+            ),
+            (
+                "a new version of a deprecated type",
+                "microsoft/bicep-module-sources",
+                bicep_sources.replace("version: 1.1.0", "version: 1.2.0"),
+            ),
+            (
+                "duplicate",
+                "acme/widget",
+                widget(
+                    "    required: true\n",
+                    "    required: true\n  - mediaType: application/vnd.acme.widget.layer.v1.tar+gzip\n    title: Again\n",
+                ),
+            ),
+            (
+                "published-modified",
+                "cncf/helm-chart",
+                helm_chart("1.0.0").replace("name:", "name: Changed"),
+            ),
+            ("version-order", "cncf/helm-chart", helm_chart("0.9.0")),
+            (
+                "breaking-schema-change",
+                "falco/plugin",
+                shipped("falco/plugin/1.0.1.yaml")
+                    .replace("version: 1.0.1", "version: 1.0.2")
+                    .replace(
+                        "schema: artifact-config.schema.json",
+                        "schema: {type: string}",
+                    ),
+            ),
+        ];
+        let files = catalog().files().unwrap();
+        for (rule, type_id, text) in &cases {
+            let evaluated = yaml(type_id, text);
+            // The reference: the whole catalog as base, as `check --base` runs it.
+            let expected = match (TypeId::parse(type_id), parse(text, Format::Yaml)) {
+                (Ok(id), Ok(document)) => {
+                    let file = render_document(&document).unwrap();
+                    let path = evaluated
+                        .path
+                        .clone()
+                        .unwrap_or_else(|| unversioned_path(&id));
+                    check_against(&id, &path, &file, &document, &files)
+                }
+                _ => evaluated.diagnostics.clone(),
+            };
+            assert_eq!(evaluated.diagnostics, expected, "{rule}");
+            if !rule.starts_with("valid")
+                && !rule.starts_with("a new version")
+                && *rule != "deprecation, known successor"
+            {
+                assert!(
+                    !evaluated.diagnostics.is_empty(),
+                    "{rule}: the case breaks nothing, so it tests nothing"
+                );
+            }
+        }
     }
 
     #[test]

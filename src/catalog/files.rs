@@ -63,6 +63,17 @@ impl CatalogFiles {
         self.files.insert(path.into(), FileContent::Bytes(bytes));
     }
 
+    /// The files `want` names, each as it is here.
+    pub fn filtered(&self, want: &dyn Fn(&str) -> bool) -> Self {
+        let files = self
+            .files
+            .iter()
+            .filter(|(path, _)| want(path))
+            .map(|(path, content)| (path.clone(), content.clone()))
+            .collect();
+        Self { files }
+    }
+
     pub fn remove(&mut self, path: &str) -> Option<FileContent> {
         self.files.remove(path)
     }

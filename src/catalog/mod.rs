@@ -21,7 +21,7 @@ pub mod type_id;
 pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use semver::{Version, VersionReq};
 use serde::{Deserialize, Serialize};
@@ -167,7 +167,22 @@ pub trait DefinitionStore: Send + Sync + std::fmt::Debug {
     fn definition(&self, slot: u32) -> Result<Arc<Published>, DefinitionReadError>;
     /// The files the catalog was loaded from.
     fn files(&self) -> Result<CatalogFiles, DefinitionReadError>;
+    /// Hands `visit` each file `want` names, one at a time, reading no other file's content.
+    fn visit_files(
+        &self,
+        want: &dyn Fn(&str) -> bool,
+        visit: &mut dyn FnMut(&str, Vec<u8>),
+    ) -> Result<(), DefinitionReadError>;
 }
+
+/// A version file's definition, when it reads as one.
+pub fn definition_of_bytes(bytes: &[u8]) -> Option<Definition> {
+    let document = load::parse_yaml(std::str::from_utf8(bytes).ok()?).ok()?;
+    serde_json::from_value(document).ok()
+}
+
+/// Normalized identifying media type -> the types that claim it in any of their versions.
+pub type Claims = HashMap<String, Vec<TypeId>>;
 
 /// A stored definition or file could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -279,6 +294,8 @@ pub struct Catalog {
     uses: HashMap<String, Vec<MediaTypeUse>>,
     pub definition_schema: Arc<Value>,
     definitions: Definitions,
+    /// Built on first use: a check of a submission needs it, serving does not.
+    claims: OnceLock<Result<Claims, DefinitionReadError>>,
 }
 
 impl Catalog {
@@ -395,6 +412,7 @@ impl Catalog {
             uses,
             definition_schema,
             definitions,
+            claims: OnceLock::new(),
         }
     }
 
@@ -417,6 +435,66 @@ impl Catalog {
             Definitions::Loaded(files) => Ok(Arc::clone(files)),
             Definitions::Stored(store) => store.files().map(Arc::new),
         }
+    }
+
+    /// The files `want` names, from memory or read from the store one at a time.
+    pub fn files_where(
+        &self,
+        want: &dyn Fn(&str) -> bool,
+    ) -> Result<CatalogFiles, DefinitionReadError> {
+        match &self.definitions {
+            Definitions::Loaded(files) => Ok(files.filtered(want)),
+            Definitions::Stored(store) => {
+                let mut found = CatalogFiles::default();
+                store.visit_files(want, &mut |path, bytes| found.insert(path, bytes))?;
+                Ok(found)
+            }
+        }
+    }
+
+    /// Which types claim each identifying media type, over every version (as the rule
+    /// `identifying-unique` reads them). Built once per catalog, reading one version file at
+    /// a time, so that a check of a submission looks up the few types it can clash with.
+    pub fn identifying_claims(&self) -> Result<&Claims, DefinitionReadError> {
+        let built = self.claims.get_or_init(|| {
+            let mut claims = Claims::new();
+            let is_version_file =
+                |path: &str| path.split('/').count() == 3 && path.ends_with(".yaml");
+            let mut visit = |path: &str, bytes: Vec<u8>| {
+                let Some((folder, _)) = path.rsplit_once('/') else {
+                    return;
+                };
+                let (Ok(id), Some(definition)) =
+                    (TypeId::parse(folder), definition_of_bytes(&bytes))
+                else {
+                    return; // the catalog passed its check, so this file has no claims
+                };
+                for (media_type, _) in load::identifying_media_types(&definition) {
+                    let users = claims
+                        .entry(media_type.normalized().to_string())
+                        .or_default();
+                    if !users.contains(&id) {
+                        users.push(id.clone());
+                    }
+                }
+            };
+            match &self.definitions {
+                Definitions::Loaded(files) => {
+                    for (path, content) in files.iter() {
+                        if let (true, files::FileContent::Bytes(bytes)) =
+                            (is_version_file(path), content)
+                        {
+                            visit(path, bytes.clone());
+                        }
+                    }
+                    Ok(claims)
+                }
+                Definitions::Stored(store) => store
+                    .visit_files(&is_version_file, &mut visit)
+                    .map(|()| claims),
+            }
+        });
+        built.as_ref().map_err(Clone::clone)
     }
 
     /// Whether the definitions are read back from a store rather than held in memory.

@@ -12,4 +12,6 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 
+pub use access::Cidr;
 pub use startup::{Application, ServeConfig};
+pub use state::DEFAULT_CHECKS_PER_MINUTE;

@@ -592,6 +592,8 @@ pub mod paths {
             (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
             (status = 415, description = "Neither YAML nor JSON", body = Problem, content_type = "application/problem+json"),
             (status = 422, description = "Not a type id", body = Problem, content_type = "application/problem+json"),
+            (status = 429, description = "Too many checks from this client; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json"),
+            (status = 503, description = "Every check slot is busy and the queue is full; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json"),
         ))]
     pub fn check_submission() {}
 
@@ -629,6 +631,8 @@ pub mod paths {
             (status = 403, description = "Review is not configured", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "Not pending, or no longer valid against the catalog", body = Problem, content_type = "application/problem+json"),
+            (status = 429, description = "Too many checks from this client (the re-check waits in the check queue)", body = Problem, content_type = "application/problem+json"),
+            (status = 503, description = "The check queue is full, or the data directory refuses writes", body = Problem, content_type = "application/problem+json"),
         ))]
     pub fn approve_submission() {}
 

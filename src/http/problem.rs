@@ -36,6 +36,14 @@ pub enum ApiError {
     TooManyRequests(String),
     #[error("{0}")]
     Unavailable(String),
+    /// Not now: 429 when this client is over its limit, 503 when the service is (`full`); either
+    /// way with `Retry-After`.
+    #[error("{detail}")]
+    Busy {
+        detail: String,
+        retry_after: u64,
+        full: bool,
+    },
     /// Several types share the key; `detail` lists them.
     #[error("{0}")]
     MultipleChoices(String),
@@ -77,7 +85,8 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::Conflict(_) => "conflict",
             Self::TooManyRequests(_) => "too-many-requests",
-            Self::Unavailable(_) => "unavailable",
+            Self::Unavailable(_) | Self::Busy { full: true, .. } => "unavailable",
+            Self::Busy { full: false, .. } => "too-many-requests",
             Self::MultipleChoices(_) => "multiple-choices",
             Self::Redirect(_) => "redirect",
             Self::Internal(_) => "internal",
@@ -115,7 +124,8 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy { full: true, .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Busy { full: false, .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MultipleChoices(_) => StatusCode::MULTIPLE_CHOICES,
             Self::Redirect(_) => StatusCode::PERMANENT_REDIRECT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -134,6 +144,9 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if let Self::Busy { retry_after, .. } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
         if let Self::Unauthorized(_) = self {
             response.insert_header((
                 header::WWW_AUTHENTICATE,

@@ -13,14 +13,14 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{App, HttpResponse, HttpServer, web};
 
-use super::access::{RateLimiter, ReviewTokens};
+use super::access::{CheckQueue, Cidr, RateLimiter, ReviewTokens};
 use super::body::PROBLEM_JSON;
 use super::handlers::shared::{self, Submissions};
 use super::negotiate::prefers_html;
 use super::openapi::OpenApiDocument;
 use super::problem::problem_for_status;
 use super::routes;
-use super::state::AppState;
+use super::state::{AppState, DEFAULT_CHECKS_PER_MINUTE};
 use crate::service::{self, CatalogSource, LoadError, Service, reload};
 use crate::store::Store;
 
@@ -42,7 +42,24 @@ pub struct ServeConfig {
     pub max_pending: usize,
     /// New submissions per client address and minute; 0 disables the limit.
     pub submissions_per_minute: u32,
+    /// Checks of definitions (dry runs, submissions, the form's Check) per client address and
+    /// minute; 0 disables the limit.
+    pub checks_per_minute: u32,
+    /// Checks running at once (default: one per core); as many again, four times over, wait.
+    pub check_slots: Option<usize>,
+    /// Peers whose `Forwarded` and `X-Forwarded-For` headers name the client.
+    pub trusted_proxies: Vec<Cidr>,
+    /// The base URL pages show in examples.
+    pub public_url: Option<String>,
+    /// Pending and invalid submissions older than this are removed; `None` keeps them.
+    pub pending_expiry: Option<Duration>,
 }
+
+/// How long a submission waits for review before it expires, unless configured.
+pub const DEFAULT_PENDING_EXPIRY: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// How often expired submissions are looked for.
+const EXPIRY_INTERVAL: Duration = Duration::from_secs(60);
 
 impl ServeConfig {
     pub fn new(source: CatalogSource) -> Self {
@@ -55,8 +72,35 @@ impl ServeConfig {
             workers: None,
             max_pending: crate::store::DEFAULT_MAX_PENDING,
             submissions_per_minute: 30,
+            checks_per_minute: DEFAULT_CHECKS_PER_MINUTE,
+            check_slots: None,
+            trusted_proxies: Vec::new(),
+            public_url: None,
+            pending_expiry: Some(DEFAULT_PENDING_EXPIRY),
         }
     }
+}
+
+/// Removes expired submissions now and every [`EXPIRY_INTERVAL`], until the service is gone.
+fn expire_submissions(submissions: std::sync::Weak<Submissions>, expiry: Duration) {
+    let expiry = i64::try_from(expiry.as_secs()).unwrap_or(i64::MAX);
+    std::thread::spawn(move || {
+        // Holds the store only while it works, so a stopped service closes it.
+        while let Some(submissions) = submissions.upgrade() {
+            let now = crate::submission::Timestamp::now().unix_seconds();
+            let cutoff =
+                crate::submission::Timestamp::from_unix_seconds(now.saturating_sub(expiry));
+            match submissions.store.expire(cutoff) {
+                Ok(0) => {}
+                Ok(removed) => {
+                    tracing::info!(removed, "expired submissions nobody reviewed in time")
+                }
+                Err(error) => tracing::warn!(%error, "cannot remove expired submissions"),
+            }
+            drop(submissions);
+            std::thread::sleep(EXPIRY_INTERVAL);
+        }
+    });
 }
 
 /// A bound, not yet running service.
@@ -112,9 +156,19 @@ impl Application {
             tokens: ReviewTokens::parse(config.review_token.as_deref()),
             limiter: RateLimiter::new(config.submissions_per_minute),
         });
+        if let Some(expiry) = config.pending_expiry {
+            expire_submissions(Arc::downgrade(&submissions.clone().into_inner()), expiry);
+        }
         let openapi = web::Data::new(OpenApiDocument::build());
         let service = Arc::new(Service::new(snapshot).with_images(images));
-        let state = Arc::new(AppState::new(Arc::clone(&service)));
+        let mut state = AppState::new(Arc::clone(&service));
+        state.checks = match config.check_slots {
+            Some(slots) => CheckQueue::new(slots, slots * 4, config.checks_per_minute),
+            None => CheckQueue::per_core(config.checks_per_minute),
+        };
+        state.trusted_proxies = config.trusted_proxies.clone();
+        state.public_url = config.public_url.clone();
+        let state = Arc::new(state);
 
         reload::recover(&service, config.source.clone());
         if let (CatalogSource::Directory(dir), Some(interval)) =

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::Image;
-use super::format::decode_files;
+use super::format::{decode_files, visit_files};
 use crate::catalog::{CatalogFiles, DefinitionReadError, DefinitionStore, Published};
 
 impl DefinitionStore for Image {
@@ -26,5 +26,17 @@ impl DefinitionStore for Image {
             .map_err(|error| DefinitionReadError(error.to_string()))?;
         decode_files(&bytes)
             .ok_or_else(|| DefinitionReadError("the stored catalog files do not decode".into()))
+    }
+
+    fn visit_files(
+        &self,
+        want: &dyn Fn(&str) -> bool,
+        visit: &mut dyn FnMut(&str, Vec<u8>),
+    ) -> Result<(), DefinitionReadError> {
+        // Checked against its digest once, whole, before any of it is used.
+        self.file
+            .verify(&self.files, "the catalog files")
+            .and_then(|()| visit_files(&self.file.file, self.files.blob(), want, visit))
+            .map_err(|error| DefinitionReadError(error.to_string()))
     }
 }

@@ -143,6 +143,60 @@ pub(super) fn encode_files(files: &CatalogFiles) -> Vec<u8> {
     out
 }
 
+/// Walks the files blob as [`encode_files`] wrote it, reading the content of only the files
+/// `want` names: a check of one submission reads one folder, not the whole catalog.
+pub(super) fn visit_files(
+    file: &File,
+    Blob(offset, len): Blob,
+    want: &dyn Fn(&str) -> bool,
+    visit: &mut dyn FnMut(&str, Vec<u8>),
+) -> io::Result<()> {
+    let end = offset
+        .checked_add(len)
+        .ok_or_else(|| io::Error::other("the files blob overflows"))?;
+    let bad = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the stored catalog files do not decode",
+        )
+    };
+    let read_len = |at: u64| -> io::Result<u64> {
+        let mut raw = [0; 8];
+        file.read_exact_at(&mut raw, at)?;
+        Ok(u64::from_le_bytes(raw))
+    };
+    // Each length is checked against what is left before it is used, so a damaged blob is an
+    // error, never a huge read.
+    let left = |at: u64| end.saturating_sub(at);
+    let mut at = offset;
+    while at < end {
+        if left(at) < 8 {
+            return Err(bad());
+        }
+        let path_len = read_len(at)?;
+        at += 8;
+        if path_len > left(at) {
+            return Err(bad());
+        }
+        let path = read(file, Blob(at, path_len))?;
+        let path = String::from_utf8(path).map_err(|_| bad())?;
+        at += path_len;
+        if left(at) < 8 {
+            return Err(bad());
+        }
+        let content_len = read_len(at)?;
+        at += 8;
+        if content_len > left(at) {
+            return Err(bad());
+        }
+        if want(&path) {
+            visit(&path, read(file, Blob(at, content_len))?);
+        }
+        at += content_len;
+    }
+    Ok(())
+}
+
 pub(super) fn decode_files(mut bytes: &[u8]) -> Option<CatalogFiles> {
     fn take<'a>(bytes: &mut &'a [u8], len: usize) -> Option<&'a [u8]> {
         if bytes.len() < len {

@@ -13,6 +13,9 @@ struct ApiPage {
     server: bool,
     /// The absolute base URL for the curl examples.
     base: String,
+    /// `base` is the configured public URL: the page's script leaves it as it is (otherwise
+    /// it writes the address the browser sees).
+    base_is_public: bool,
     openapi: Option<String>,
     index_json: String,
     definition_schema: String,
@@ -21,8 +24,9 @@ struct ApiPage {
     example_type_json: String,
 }
 
-/// `base` is the service's own URL as the client reached it, for the examples; `None` on the
-/// static site, whose address is only known in the browser.
+/// `base` is the service's public URL (`serve --public-url`), for the examples; `None` when it
+/// is not configured, or on the static site, whose address is then only known in the browser.
+/// Nothing a request says (`Host`, `X-Forwarded-Host`) goes into the page: it is cached.
 pub fn render_page(catalog: &Catalog, base: Option<&str>, paths: &Paths) -> String {
     let example = catalog
         .get_str("cncf/helm-chart")
@@ -34,6 +38,7 @@ pub fn render_page(catalog: &Catalog, base: Option<&str>, paths: &Paths) -> Stri
     let page = ApiPage {
         layout: Layout::new(paths, Some(&catalog.meta), "API", Section::Api),
         server: paths.mode() == Mode::Server,
+        base_is_public: base.is_some(),
         base: base
             .unwrap_or("https://typehouse.example")
             .trim_end_matches('/')

@@ -58,7 +58,7 @@ const SLED_FILES: [&str; 3] = ["conf", "db", "blobs"];
 /// Why the store cannot do what was asked.
 ///
 /// For an HTTP answer: `TooManyPending` is 429, `NotFound` 404, `Review` (not pending) and
-/// `PathTaken` 409, `DiskFull` 507, `Locked` and `ReadOnly` 503; the rest are 500, their
+/// `PathTaken` 409, `DiskFull` 507, `Locked`, `ReadOnly` and `NotDurable` 503; the rest are 500, their
 /// cause logged. At open, every variant is a message for the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -92,6 +92,8 @@ pub enum StoreError {
     NotFound(SubmissionId),
     #[error(transparent)]
     Review(#[from] ReviewError),
+    #[error("submission {0} with the same content is not stored durably; send it again later")]
+    NotDurable(SubmissionId),
     #[error("{path} is already published by approved submission {by}")]
     PathTaken { path: String, by: SubmissionId },
 }
@@ -321,8 +323,14 @@ impl Store {
                         0,
                     ));
                 }
-                if evaluated.status == ReviewState::Pending
-                    && self.read_count(meta, ReviewState::Pending)? >= self.max_pending as u64
+                // Invalid submissions are kept for their submitters to read, so they take
+                // room as pending ones do: neither kind can fill the disk.
+                if matches!(
+                    evaluated.status,
+                    ReviewState::Pending | ReviewState::Invalid
+                ) && self.read_count(meta, ReviewState::Pending)?
+                    + self.read_count(meta, ReviewState::Invalid)?
+                    >= self.max_pending as u64
                 {
                     return Err(abort(StoreError::TooManyPending {
                         limit: self.max_pending,
@@ -357,8 +365,72 @@ impl Store {
                 return Err(error);
             }
             self.confirm(writes);
+        } else {
+            // The original may be a write that is not durable yet (another request's, still
+            // flushing) or never will be (its flush failed): acknowledge it only once it is.
+            if self
+                .unflushed()
+                .contains_key(&inserted.submission.id.sequence())
+            {
+                return Err(StoreError::NotDurable(inserted.submission.id));
+            }
+            self.flush()?;
         }
         Ok(inserted)
+    }
+
+    /// Removes the pending and invalid submissions created before `cutoff`: nobody reviewed
+    /// them in time, and they would hold their room under the limit for ever. Reviewed ones
+    /// stay. Returns how many were removed; the removal is durable when this returns.
+    pub fn expire(&self, cutoff: Timestamp) -> Result<usize, StoreError> {
+        let mut expired = Vec::new();
+        for status in [ReviewState::Pending, ReviewState::Invalid] {
+            for key in self.by_status.scan_prefix([status_tag(status)]).keys() {
+                let key = key.map_err(|e| self.engine_error(e))?;
+                let sequence = self.decode_sequence(&key[1..])?;
+                if let Some(submission) = self.get(SubmissionId::new(sequence))? {
+                    if submission.status == status && submission.created_at < cutoff {
+                        expired.push(sequence);
+                    }
+                }
+            }
+        }
+        if expired.is_empty() {
+            return Ok(0);
+        }
+        let trees = (
+            &self.submissions,
+            &self.by_digest,
+            &self.by_status,
+            &self.meta,
+        );
+        let (removed, writes) = trees
+            .transaction(|(submissions, by_digest, by_status, meta)| {
+                let mut removed = 0usize;
+                for &sequence in &expired {
+                    // Reviewed since the scan: it stays.
+                    let Some(submission) = self.read(submissions, sequence)? else {
+                        continue;
+                    };
+                    if !matches!(
+                        submission.status,
+                        ReviewState::Pending | ReviewState::Invalid
+                    ) {
+                        continue;
+                    }
+                    submissions.remove(&sequence.to_be_bytes())?;
+                    by_digest.remove(submission.digest.as_bytes())?;
+                    by_status.remove(&status_key(submission.status, sequence)[..])?;
+                    self.add_count(meta, submission.status, -1)?;
+                    removed += 1;
+                }
+                let writes = self.count_write(meta)?;
+                Ok((removed, writes))
+            })
+            .map_err(|e| self.transaction_error(e))?;
+        self.flush()?;
+        self.confirm(writes);
+        Ok(removed)
     }
 
     pub fn get(&self, id: SubmissionId) -> Result<Option<Submission>, StoreError> {
@@ -985,6 +1057,62 @@ mod tests {
     }
 
     #[test]
+    fn a_duplicate_of_a_submission_that_is_not_durable_is_not_acknowledged() {
+        let (_dir, store) = new_store();
+        let first = store
+            .insert(&evaluated(1, ReviewState::Pending), at(1))
+            .unwrap();
+        // As a failed flush leaves it: applied in memory, never made durable.
+        store.hide(first.submission.id.sequence(), None);
+        match store.insert(&evaluated(1, ReviewState::Pending), at(2)) {
+            Err(StoreError::NotDurable(id)) => assert_eq!(id, first.submission.id),
+            other => panic!("expected NotDurable, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unreviewed_submissions_expire_and_free_their_room() {
+        let (_dir, store) = new_store();
+        let store = store.with_max_pending(3);
+        store
+            .insert(&evaluated(1, ReviewState::Pending), at(10))
+            .unwrap();
+        store
+            .insert(&evaluated(2, ReviewState::Invalid), at(20))
+            .unwrap();
+        store
+            .insert(&evaluated(3, ReviewState::Pending), at(30))
+            .unwrap();
+        let review = Review::approve("alice", None, at(31)).unwrap();
+        store.update_status(SubmissionId::new(3), &review).unwrap();
+        store
+            .insert(&evaluated(4, ReviewState::Pending), at(40))
+            .unwrap();
+
+        assert_eq!(store.expire(at(25)).unwrap(), 2);
+        assert_eq!(store.get(SubmissionId::new(1)).unwrap(), None);
+        assert_eq!(store.get(SubmissionId::new(2)).unwrap(), None);
+        // Reviewed ones stay, and so do the recent ones.
+        assert!(store.get(SubmissionId::new(3)).unwrap().is_some());
+        assert!(store.get(SubmissionId::new(4)).unwrap().is_some());
+        assert_eq!(store.count(ReviewState::Pending).unwrap(), 1);
+        assert_eq!(store.count(ReviewState::Invalid).unwrap(), 0);
+        assert_eq!(store.list(None, 0, 10).unwrap().total, 2);
+        // The same content may be submitted again, as a new submission.
+        let again = store
+            .insert(&evaluated(1, ReviewState::Pending), at(50))
+            .unwrap();
+        assert!(again.created);
+        assert_eq!(store.expire(at(25)).unwrap(), 0);
+        // The removal is durable.
+        let path = store.path().to_path_buf();
+        drop(store);
+        let reopened = Store::open(&path).unwrap();
+        assert_eq!(reopened.get(SubmissionId::new(2)).unwrap(), None);
+        assert_eq!(reopened.count(ReviewState::Pending).unwrap(), 2);
+    }
+
+    #[test]
     fn pending_submissions_are_limited() {
         let (_dir, store) = new_store();
         let store = store.with_max_pending(2);
@@ -998,26 +1126,25 @@ mod tests {
             Err(StoreError::TooManyPending { limit: 2 }) => {}
             other => panic!("expected TooManyPending, got {other:?}"),
         }
-        // A resubmission is not a new one, and invalid submissions wait for nobody.
+        // A resubmission is not a new one; an invalid submission takes room as a pending one
+        // does (it is kept for its submitter to read).
         assert!(
             !store
                 .insert(&evaluated(1, ReviewState::Pending), at(4))
                 .unwrap()
                 .created
         );
-        assert!(
-            store
-                .insert(&evaluated(4, ReviewState::Invalid), at(5))
-                .unwrap()
-                .created
-        );
+        match store.insert(&evaluated(4, ReviewState::Invalid), at(5)) {
+            Err(StoreError::TooManyPending { limit: 2 }) => {}
+            other => panic!("expected TooManyPending for an invalid one, got {other:?}"),
+        }
         // A review frees a place; the refused submission took no id.
         let review = Review::reject("alice", "not an artifact type", at(6)).unwrap();
         store.update_status(SubmissionId::new(1), &review).unwrap();
         let admitted = store
             .insert(&evaluated(3, ReviewState::Pending), at(7))
             .unwrap();
-        assert_eq!(admitted.submission.id, SubmissionId::new(4));
+        assert_eq!(admitted.submission.id, SubmissionId::new(3));
     }
 
     #[test]

@@ -13,4 +13,5 @@ mod meta;
 mod openapi;
 mod reload;
 mod submissions;
+mod trust;
 mod types;

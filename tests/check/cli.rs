@@ -512,3 +512,32 @@ fn man_with_out_writes_a_page_per_command() {
         );
     }
 }
+
+#[test]
+fn exporting_from_a_data_directory_a_server_holds_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = dir.path().join("types");
+    std::fs::create_dir_all(&out).unwrap();
+    // Held open as a running `serve` holds it.
+    let _running = typehouse::store::Store::open(&data).unwrap();
+    let output = typehouse(
+        &[
+            "submissions",
+            "export",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("in use by another typehouse process"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Stop the server"), "{stderr}");
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+}

@@ -496,7 +496,9 @@ async fn the_api_page_links_the_machine_readable_documents_with_curl_examples() 
         &[
             "<a href=\"./openapi.json\">OpenAPI 3.1 document</a>",
             "<a href=\"./index.json\">index.json</a>",
-            &format!("TYPEHOUSE={}", app.address),
+            // Never the Host it was asked for (the page is cached): a placeholder the page's
+            // script replaces with the address the browser sees, unless --public-url is set.
+            "<code data-origin>TYPEHOUSE=https://typehouse.example</code>",
             "curl -s \"$TYPEHOUSE/types/application/vnd.cncf.helm.config.v1+json\"",
             "POST \"$TYPEHOUSE/classify?registry=ghcr.io&amp;repository=team/app&amp;tag=1.0.0\"",
         ],

@@ -36,11 +36,9 @@ pub async fn home(
 
 /// `GET /api`.
 pub async fn api(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
-    let info = request.connection_info();
-    let base = format!("{}://{}", info.scheme(), info.host());
     let html = pages::api::render_page(
         &state.current().catalog,
-        Some(&base),
+        state.public_url.as_deref(),
         &Paths::server(request.path()),
     );
     page(&request, html)
@@ -186,11 +184,17 @@ pub async fn submit_form_post(
                 Err(error) => Err(error),
             }
         }
-        Ok((type_id, body)) => check_definition(&state, type_id, body, Format::Yaml).await,
+        Ok((type_id, body)) => {
+            check_definition(&request, &state, type_id, body, Format::Yaml).await
+        }
     };
     let status = match &outcome {
         Ok(_) => StatusCode::OK,
         Err(error) => actix_web::ResponseError::status_code(error),
+    };
+    let retry_after = match &outcome {
+        Err(ApiError::Busy { retry_after, .. }) => Some(*retry_after),
+        _ => None,
     };
     let outcome = outcome.map_err(|error| capitalize(&error.to_string()));
     let html = pages::submission::render_submit_page(
@@ -204,5 +208,10 @@ pub async fn submit_form_post(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );
+    if let Some(wait) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
+    }
     response
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::catalog::reference::ReferenceInput;
 use crate::catalog::{Published, TypeEntry, TypeSummary};
 use crate::documents::{Compression, Document, HTML, gzip};
-use crate::http::access::{RateLimiter, ReviewTokens};
+use crate::http::access::{RateLimiter, Refusal, ReviewTokens};
 use crate::http::body::{CachePolicy, accepts_gzip, respond};
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
@@ -138,19 +138,52 @@ pub struct Submissions {
     pub limiter: RateLimiter,
 }
 
+/// Waits in the check queue (see [`crate::http::access::CheckQueue`]) for a slot, counting
+/// against `client`, then runs `work` off the async workers. Every check of a definition
+/// comes through here.
+pub async fn run_check<T: Send + 'static>(
+    state: &Data<AppState>,
+    client: Option<std::net::IpAddr>,
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let admitted = state
+        .checks
+        .admit(client)
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::RateLimited(wait) => ApiError::Busy {
+                detail: format!("too many checks from this address; try again in {wait} s"),
+                retry_after: wait,
+                full: false,
+            },
+            Refusal::Full(wait) => ApiError::Busy {
+                detail: format!(
+                    "every check slot is busy and the queue is full; try again in {wait} s"
+                ),
+                retry_after: wait,
+                full: true,
+            },
+        })?;
+    let outcome = web::block(work)
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()));
+    drop(admitted);
+    outcome?
+}
+
 /// Evaluates a definition against the catalog as it is now, without storing it.
 pub async fn check_definition(
+    request: &HttpRequest,
     state: &Data<AppState>,
     type_id: String,
     body: Vec<u8>,
     format: Format,
 ) -> Result<Evaluated, ApiError> {
     let catalog = state.current();
-    web::block(move || {
+    run_check(state, state.client(request), move || {
         evaluate(&catalog.catalog, &type_id, &body, format).map_err(submission_error)
     })
     .await
-    .map_err(|error| ApiError::Internal(error.to_string()))?
 }
 
 /// What `POST /submissions` and the submit page share: the client's rate limit, the check
@@ -164,16 +197,19 @@ pub async fn store_definition(
     body: Vec<u8>,
     format: Format,
 ) -> Result<Inserted, ApiError> {
-    if let Some(client) = request.peer_addr().map(|a| a.ip()) {
+    let client = state.client(request);
+    if let Some(client) = client {
         if let Err(wait) = submissions.limiter.check(client) {
-            return Err(ApiError::TooManyRequests(format!(
-                "too many submissions from this address; try again in {wait} s"
-            )));
+            return Err(ApiError::Busy {
+                detail: format!("too many submissions from this address; try again in {wait} s"),
+                retry_after: wait,
+                full: false,
+            });
         }
     }
     let catalog = state.current();
     let submissions = submissions.clone().into_inner();
-    web::block(move || {
+    run_check(state, client, move || {
         let evaluated =
             evaluate(&catalog.catalog, &type_id, &body, format).map_err(submission_error)?;
         submissions
@@ -182,7 +218,6 @@ pub async fn store_definition(
             .map_err(store_error)
     })
     .await
-    .map_err(|error| ApiError::Internal(error.to_string()))?
 }
 
 /// The type id from `?id=`, or from a top-level `id` field, which is then removed.
@@ -236,6 +271,11 @@ pub fn submission_error(error: SubmissionError) -> ApiError {
 pub fn store_error(error: StoreError) -> ApiError {
     match error {
         StoreError::TooManyPending { .. } => ApiError::TooManyRequests(error.to_string()),
+        StoreError::NotDurable(_) => ApiError::Busy {
+            detail: error.to_string(),
+            retry_after: 5,
+            full: true,
+        },
         StoreError::NotFound(_) => ApiError::NotFound(error.to_string()),
         StoreError::Review(_) | StoreError::PathTaken { .. } => {
             ApiError::Conflict(error.to_string())

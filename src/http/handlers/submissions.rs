@@ -7,14 +7,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::shared::{
-    Submissions, check_definition, page_response, parse_json, require_json, split_id,
+    Submissions, check_definition, page_response, parse_json, require_json, run_check, split_id,
     store_definition, store_error, submission_error,
 };
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use crate::submission::{
-    self, Format, Review, ReviewState, Submission, SubmissionId, Timestamp, evaluate,
+    self, Format, Review, ReviewState, Submission, SubmissionId, Timestamp, evaluate_over,
 };
 
 #[derive(Debug, Deserialize)]
@@ -55,7 +55,7 @@ pub async fn check(
 ) -> Result<HttpResponse, ApiError> {
     let format = body_format(&request)?;
     let (type_id, body) = split_id(query.into_inner().id, format, &body)?;
-    let evaluated = check_definition(&state, type_id, body, format).await?;
+    let evaluated = check_definition(&request, &state, type_id, body, format).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(json!({
@@ -147,10 +147,31 @@ pub async fn approve(
     let current = load(&submissions, &id).await?;
     let catalog = state.current();
     let submissions = submissions.into_inner();
-    let updated = web::block(move || {
-        // The catalog may have changed since the submission was checked.
-        let recheck = evaluate(
+    let client = state.client(&request);
+    let updated = run_check(&state, client, move || {
+        // The catalog may have changed since the submission was checked, and the approved
+        // submissions not exported yet are written with this one: checked together, an
+        // export never writes a catalog that fails `check`.
+        let approved = submissions
+            .store
+            .list(Some(ReviewState::Approved), 0, usize::MAX)
+            .map_err(store_error)?
+            .items;
+        let files = catalog
+            .catalog
+            .files_where(&|path: &str| approved.iter().any(|s| s.path.as_deref() == Some(path)))?;
+        let not_exported: Vec<&Submission> = approved
+            .iter()
+            .filter(|s| s.id != current.id)
+            .filter(|s| {
+                s.path
+                    .as_deref()
+                    .is_some_and(|path| files.get(path).is_none())
+            })
+            .collect();
+        let recheck = evaluate_over(
             &catalog.catalog,
+            &not_exported,
             current.type_id.as_str(),
             current.content.as_bytes(),
             current.format,
@@ -175,8 +196,7 @@ pub async fn approve(
             .update_status(current.id, &review)
             .map_err(store_error)
     })
-    .await
-    .map_err(|error| ApiError::Internal(error.to_string()))??;
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(view(&updated)))
