@@ -7,24 +7,11 @@ use typehouse::service::CatalogSource;
 
 use crate::helpers::{
     EMPTY_CONFIG, OrasPush, Registry, Service, assert_classified, classify, matched_by, oci_layout,
-    oras_push, skopeo_copy, tar_gz, write,
+    oras_push, push_image, skopeo_copy, tar_gz, write,
 };
 
 /// The smallest valid WebAssembly module: magic number and version.
 const WASM_MODULE: &[u8] = b"\0asm\x01\0\0\0";
-
-/// Pushes an image from an OCI layout with skopeo; returns its manifest as served.
-async fn push_image(registry: &Registry, repository: &str, tag: &str) -> crate::helpers::Fetched {
-    let layout = TempDir::new().unwrap();
-    oci_layout(layout.path(), tag);
-    skopeo_copy(
-        layout.path(),
-        tag,
-        &format!("{}/{repository}:{tag}", registry.host),
-        None,
-    );
-    registry.manifest(repository, tag).await
-}
 
 /// A Helm 3.8+ chart as `helm push` lays it out: the Chart.yaml metadata as the JSON config,
 /// the chart archive as the one layer, the chart's name, version and description as manifest
@@ -76,7 +63,7 @@ async fn an_image_pushed_by_skopeo_is_an_oci_image_and_as_docker_v2_a_docker_ima
     let registry = Registry::start().await;
     let location = format!("{}/team/app", registry.host);
 
-    let oci = push_image(&registry, "team/app", "1.0.0").await;
+    let oci = push_image(&registry, "team/app", "1.0.0", None).await;
     assert_eq!(
         oci.content_type,
         "application/vnd.oci.image.manifest.v1+json"
@@ -296,7 +283,7 @@ async fn two_teams_one_repository_image_chart_sbom_and_signature_are_told_apart(
     let repository = "team/app";
     let location = format!("{}/{repository}", registry.host);
 
-    let image = push_image(&registry, repository, "1.0.0").await;
+    let image = push_image(&registry, repository, "1.0.0", None).await;
     let chart_tag = push_chart(&registry, &files, repository);
 
     // The SBOM, as `oras attach --artifact-type application/spdx+json` writes it.

@@ -607,3 +607,21 @@ impl Service {
         (response.bytes().await.unwrap().to_vec(), etag)
     }
 }
+
+/// Pushes a linux/amd64 image with skopeo (OCI, or Docker v2 with `format` `v2s2`).
+pub async fn push_image(
+    registry: &Registry,
+    repository: &str,
+    tag: &str,
+    format: Option<&str>,
+) -> Fetched {
+    let layout = TempDir::new().unwrap();
+    oci_layout(layout.path(), tag);
+    skopeo_copy(
+        layout.path(),
+        tag,
+        &format!("{}/{repository}:{tag}", registry.host),
+        format,
+    );
+    registry.manifest(repository, tag).await
+}

@@ -16,8 +16,8 @@ use typehouse::catalog::reference::{Reference, ReferenceInput};
 use typehouse::service::CatalogSource;
 
 use crate::helpers::{
-    EMPTY_CONFIG, Fetched, OrasPush, Registry, Service, catalog, matched_by, oci_layout, oras_push,
-    sha256_digest, skopeo_copy, write,
+    EMPTY_CONFIG, Fetched, OrasPush, Registry, Service, catalog, matched_by, oras_push, push_image,
+    sha256_digest, write,
 };
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -130,24 +130,6 @@ async fn put(registry: &Registry, repository: &str, reference: &str, manifest: &
 /// The descriptor of a manifest as served, for a `subject` or an index entry.
 fn descriptor_of(fetched: &Fetched) -> Value {
     json!({"mediaType": fetched.content_type, "digest": fetched.digest, "size": fetched.size()})
-}
-
-/// Pushes a linux/amd64 image with skopeo (OCI, or Docker v2 with `format` `v2s2`).
-async fn push_image(
-    registry: &Registry,
-    repository: &str,
-    tag: &str,
-    format: Option<&str>,
-) -> Fetched {
-    let layout = TempDir::new().unwrap();
-    oci_layout(layout.path(), tag);
-    skopeo_copy(
-        layout.path(),
-        tag,
-        &format!("{}/{repository}:{tag}", registry.host),
-        format,
-    );
-    registry.manifest(repository, tag).await
 }
 
 /// What a classification must answer.
