@@ -127,14 +127,7 @@ fn helm_manifest() -> Value {
 
 /// The answer of a submissions list at `path`, and the ids it lists in order.
 async fn listed_ids(served: &Served, http: &reqwest::Client, path: &str) -> (Value, Vec<String>) {
-    let list: Value = http
-        .get(format!("{}{path}", served.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = served.get_json(http, path).await;
     let ids = list["submissions"]
         .as_array()
         .unwrap()
@@ -310,14 +303,7 @@ async fn a_full_disk_answers_503_on_writes_and_loses_no_acknowledged_submission(
     }
     assert!(refused, "a full disk took 500 submissions");
     assert_reads_work(&served, &http, &acknowledged).await;
-    let health: Value = http
-        .get(format!("{}/healthz", served.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = served.get_json(&http, "/healthz").await;
     assert_eq!(health["status"], "degraded", "{health}");
     assert!(
         health["reasons"]
@@ -432,14 +418,7 @@ async fn a_reload_during_load_fails_no_request() {
     for handle in loops {
         handle.await.unwrap();
     }
-    let health: Value = http
-        .get(format!("{}/healthz", served.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = served.get_json(&http, "/healthz").await;
     let failures = failures.lock().unwrap().clone();
     let answered = answered.load(Ordering::Relaxed);
     assert!(

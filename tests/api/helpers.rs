@@ -327,6 +327,17 @@ pub struct Served {
 }
 
 impl Served {
+    /// The JSON body of `GET path` on the running binary.
+    pub async fn get_json(&self, http: &reqwest::Client, path: &str) -> Value {
+        http.get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("the server answers")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+
     pub fn start(types: &Path, data: &Path, log: &Path) -> Self {
         Self::start_with(
             &["--types", types.to_str().expect("a UTF-8 path")],

@@ -335,14 +335,7 @@ async fn a_flipped_bit_in_any_blob_answers_500_and_the_image_is_compiled_again()
             );
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        let health: Value = http
-            .get(format!("{}/readyz", served.address))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let health = served.get_json(&http, "/readyz").await;
         assert_eq!(health["status"], "ready", "{what}: {health}");
     }
     drop(served);
