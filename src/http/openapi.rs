@@ -505,7 +505,7 @@ pub mod paths {
             ("key" = String, Path, description = "A type id or identifying media type", example = "cncf/helm-chart", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"),
             ("version" = Option<String>, Query, description = "An exact version or a requirement", pattern = r"^\s*(|\*|(=|>|>=|<|<=|~|\^)? *(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})){0,2}( *, *(=|>|>=|<|<=|~|\^)? *(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})){0,2})*)\s*$"),
         ),
-        request_body(content = Object, description = "A config document", content_type = "application/json"),
+        request_body(content = serde_json::Value, description = "A config document: any JSON value, since an invalid one is answered with `valid: false` and its errors", content_type = "application/json"),
         responses(
             (status = 200, description = "Whether the document is valid, and why not", body = Validation),
             (status = 400, description = "Not JSON, control characters in the key, or a bad version requirement", body = Problem, content_type = "application/problem+json"),

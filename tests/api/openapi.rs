@@ -180,3 +180,35 @@ async fn real_answers_match_the_documented_schemas() {
         "{schema} does not describe the file: {file}"
     );
 }
+
+/// A config is validated whatever JSON it is: `true` is answered `valid: false`, not refused, so
+/// the documented request body must not promise a refusal (a client generating bodies from the
+/// document would read the 200 as a schema-violating request accepted).
+#[actix_web::test]
+async fn the_documented_request_body_of_validate_admits_what_the_service_answers() {
+    let app = TestApp::spawn().await;
+    let document = document(&app).await;
+    let schema = document["paths"]["/types/{key}/validate"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"]
+        .clone();
+    let validator = jsonschema::validator_for(&schema).expect("the request schema compiles");
+    for body in [
+        json!(true),
+        json!(null),
+        json!(7),
+        json!("chart"),
+        json!([]),
+        json!({}),
+    ] {
+        let response = app
+            .post_json("/types/cncf/helm-chart/validate", &body)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{body}");
+        let answer: Value = response.json().await.unwrap();
+        assert!(answer["valid"].is_boolean(), "{answer}");
+        assert!(
+            validator.is_valid(&body),
+            "the documented request body refuses {body}, which the service answers: {schema}"
+        );
+    }
+}
