@@ -351,7 +351,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         .ok()
         .filter(|t| !t.is_empty());
     let outcome = actix_web::rt::System::new().block_on(async move {
-        let application = match Application::build(config) {
+        let application = match Application::start(config).await {
             Ok(application) => application,
             Err(StartError::Invalid(count, diagnostics)) => {
                 for diagnostic in &diagnostics {

@@ -708,7 +708,7 @@ fn reachable_files(
     document: &Value,
     approved: &[&Submission],
 ) -> Result<CatalogFiles, crate::catalog::DefinitionReadError> {
-    let claims = catalog.identifying_claims()?;
+    let claims = catalog.identifying_claims();
     let mut laid_over = CatalogFiles::default();
     let mut changed: BTreeSet<String> = BTreeSet::from([type_id.to_string()]);
     for submission in approved {
@@ -726,9 +726,12 @@ fn reachable_files(
         included.extend(folders.iter().cloned());
         // The root files come with the first walk over the catalog's files.
         let with_root = !expanded_changed;
-        let fetched = catalog.files_where(&|path: &str| match path.rsplit_once('/') {
-            Some((folder, _)) => folders.contains(folder),
-            None => with_root,
+        let fetched = catalog.files_in(&|folder: &str| {
+            if folder.is_empty() {
+                with_root
+            } else {
+                folders.contains(folder)
+            }
         })?;
         for (path, content) in fetched.iter() {
             if let crate::catalog::files::FileContent::Bytes(bytes) = content {

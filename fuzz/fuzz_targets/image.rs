@@ -59,8 +59,9 @@ fuzz_target!(|input: &[u8]| {
     };
     let _ = image.index().read(false);
     let _ = image.index().read(true);
-    let _ = DefinitionStore::files(&*image);
+    let _ = DefinitionStore::other_files(&*image);
     for entry in catalog.types() {
+        let _ = DefinitionStore::type_files(&*image, entry.position);
         let _ = image.versions(entry.position).map(|list| list.read(true));
         for (index, version) in entry.versions.iter().enumerate() {
             let _ = image.definition(entry.position, index).map(|answer| answer.read(true));

@@ -26,6 +26,11 @@ pub enum FileContent {
     Unreadable(String),
 }
 
+/// The folder a catalog path is in: `vendor/name` for a type's file, `""` for a root file.
+pub fn folder_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(folder, _)| folder)
+}
+
 impl CatalogFiles {
     /// The catalog built into this binary.
     pub fn embedded() -> Self {
@@ -72,6 +77,19 @@ impl CatalogFiles {
             .map(|(path, content)| (path.clone(), content.clone()))
             .collect();
         Self { files }
+    }
+
+    /// The files directly in `folder` (a type's `vendor/name`), found by range, not by a walk.
+    pub fn in_folder<'a>(
+        &'a self,
+        folder: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a FileContent)> + 'a {
+        let prefix = format!("{folder}/");
+        self.files
+            .range(prefix.clone()..)
+            .take_while(move |(path, _)| path.starts_with(&prefix))
+            .filter(move |(path, _)| !path[folder.len() + 1..].contains('/'))
+            .map(|(path, content)| (path.as_str(), content))
     }
 
     pub fn remove(&mut self, path: &str) -> Option<FileContent> {

@@ -21,7 +21,7 @@ pub mod type_id;
 pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use semver::{Version, VersionReq};
 use serde::{Deserialize, Serialize};
@@ -90,6 +90,11 @@ pub struct VersionEntry {
     /// Its `match` conditions: resolution and classification weigh them for every type.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
+    /// The identifying media types it claims, as the rule `identifying-unique` reads them:
+    /// kept so a check of a submission finds the types it can clash with without reading
+    /// every definition back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifying: Vec<MediaType>,
     #[serde(skip)]
     source: Source,
 }
@@ -114,6 +119,10 @@ impl VersionEntry {
             deprecated_by: definition.deprecated_by.clone(),
             sunset: definition.sunset.clone(),
             conditions: definition.conditions.clone(),
+            identifying: load::identifying_media_types(definition)
+                .into_iter()
+                .map(|(media_type, _)| media_type.clone())
+                .collect(),
             source: Source::Loaded(published),
         }
     }
@@ -165,14 +174,10 @@ impl TypeEntry {
 /// `image`): a catalog served from its compiled image keeps only its index in memory.
 pub trait DefinitionStore: Send + Sync + std::fmt::Debug {
     fn definition(&self, slot: u32) -> Result<Arc<Published>, DefinitionReadError>;
-    /// The files the catalog was loaded from.
-    fn files(&self) -> Result<CatalogFiles, DefinitionReadError>;
-    /// Hands `visit` each file `want` names, one at a time, reading no other file's content.
-    fn visit_files(
-        &self,
-        want: &dyn Fn(&str) -> bool,
-        visit: &mut dyn FnMut(&str, Vec<u8>),
-    ) -> Result<(), DefinitionReadError>;
+    /// The files of the folder of the type at `position`.
+    fn type_files(&self, position: usize) -> Result<CatalogFiles, DefinitionReadError>;
+    /// The files outside every type's folder: the catalog's root files.
+    fn other_files(&self) -> Result<CatalogFiles, DefinitionReadError>;
 }
 
 /// A version file's definition, when it reads as one.
@@ -294,8 +299,8 @@ pub struct Catalog {
     uses: HashMap<String, Vec<MediaTypeUse>>,
     pub definition_schema: Arc<Value>,
     definitions: Definitions,
-    /// Built on first use: a check of a submission needs it, serving does not.
-    claims: OnceLock<Result<Claims, DefinitionReadError>>,
+    /// Which types claim each identifying media type, over every version.
+    claims: Claims,
 }
 
 impl Catalog {
@@ -404,6 +409,17 @@ impl Catalog {
                 }
             }
         }
+        let mut claims = Claims::new();
+        for entry in &types {
+            for media_type in entry.versions.iter().flat_map(|v| &v.identifying) {
+                let users = claims
+                    .entry(media_type.normalized().to_string())
+                    .or_default();
+                if !users.contains(&entry.id) {
+                    users.push(entry.id.clone());
+                }
+            }
+        }
         Self {
             meta,
             types,
@@ -412,7 +428,7 @@ impl Catalog {
             uses,
             definition_schema,
             definitions,
-            claims: OnceLock::new(),
+            claims,
         }
     }
 
@@ -429,72 +445,46 @@ impl Catalog {
         }
     }
 
-    /// The files the catalog was loaded from, for checks of submissions against it.
+    /// The files the catalog was loaded from, whole.
     pub fn files(&self) -> Result<Arc<CatalogFiles>, DefinitionReadError> {
         match &self.definitions {
             Definitions::Loaded(files) => Ok(Arc::clone(files)),
-            Definitions::Stored(store) => store.files().map(Arc::new),
+            Definitions::Stored(_) => self.files_in(&|_| true).map(Arc::new),
         }
     }
 
-    /// The files `want` names, from memory or read from the store one at a time.
-    pub fn files_where(
+    /// The files of the folders `want` names (`vendor/name` for a type's folder, `""` for the
+    /// root files), from memory or read back from the store a folder at a time: a check of one
+    /// submission reads a few folders, not the whole catalog.
+    pub fn files_in(
         &self,
         want: &dyn Fn(&str) -> bool,
     ) -> Result<CatalogFiles, DefinitionReadError> {
         match &self.definitions {
-            Definitions::Loaded(files) => Ok(files.filtered(want)),
+            Definitions::Loaded(files) => {
+                Ok(files.filtered(&|path: &str| want(files::folder_of(path))))
+            }
             Definitions::Stored(store) => {
-                let mut found = CatalogFiles::default();
-                store.visit_files(want, &mut |path, bytes| found.insert(path, bytes))?;
+                let mut found = store
+                    .other_files()?
+                    .filtered(&|path: &str| want(files::folder_of(path)));
+                for entry in self.types.iter().filter(|e| want(e.id.as_str())) {
+                    for (path, content) in store.type_files(entry.position)?.iter() {
+                        if let files::FileContent::Bytes(bytes) = content {
+                            found.insert(path, bytes.clone());
+                        }
+                    }
+                }
                 Ok(found)
             }
         }
     }
 
     /// Which types claim each identifying media type, over every version (as the rule
-    /// `identifying-unique` reads them). Built once per catalog, reading one version file at
-    /// a time, so that a check of a submission looks up the few types it can clash with.
-    pub fn identifying_claims(&self) -> Result<&Claims, DefinitionReadError> {
-        let built = self.claims.get_or_init(|| {
-            let mut claims = Claims::new();
-            let is_version_file =
-                |path: &str| path.split('/').count() == 3 && path.ends_with(".yaml");
-            let mut visit = |path: &str, bytes: Vec<u8>| {
-                let Some((folder, _)) = path.rsplit_once('/') else {
-                    return;
-                };
-                let (Ok(id), Some(definition)) =
-                    (TypeId::parse(folder), definition_of_bytes(&bytes))
-                else {
-                    return; // the catalog passed its check, so this file has no claims
-                };
-                for (media_type, _) in load::identifying_media_types(&definition) {
-                    let users = claims
-                        .entry(media_type.normalized().to_string())
-                        .or_default();
-                    if !users.contains(&id) {
-                        users.push(id.clone());
-                    }
-                }
-            };
-            match &self.definitions {
-                Definitions::Loaded(files) => {
-                    for (path, content) in files.iter() {
-                        if let (true, files::FileContent::Bytes(bytes)) =
-                            (is_version_file(path), content)
-                        {
-                            visit(path, bytes.clone());
-                        }
-                    }
-                    Ok(claims)
-                }
-                Definitions::Stored(store) => store
-                    .visit_files(&is_version_file, &mut visit)
-                    .map(|()| claims),
-            }
-        });
-        built.as_ref().map_err(Clone::clone)
+    /// `identifying-unique` reads them), so that a check of a submission looks up the few
+    /// types it can clash with.
+    pub fn identifying_claims(&self) -> &Claims {
+        &self.claims
     }
 
     /// Whether the definitions are read back from a store rather than held in memory.

@@ -556,7 +556,7 @@ pub mod paths {
     #[utoipa::path(get, path = "/readyz", tag = "catalog",
         responses(
             (status = 200, description = "A catalog is served and its answers can be read", body = Ready),
-            (status = 503, description = "No catalog can be served right now: its image is damaged and being compiled again", body = Problem, content_type = "application/problem+json"),
+            (status = 503, description = "No catalog can be served right now: the first is being loaded (every path answers so until then, with Retry-After), or its image is damaged and being compiled again", body = Problem, content_type = "application/problem+json"),
         ))]
     pub fn readyz() {}
 

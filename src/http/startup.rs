@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
-use actix_web::dev::{Server, ServiceResponse};
+use actix_web::dev::{Server, ServerHandle, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
@@ -127,23 +127,53 @@ pub enum StartError {
 
 impl Application {
     /// Opens the data directory, loads the catalog (from its compiled image when there is
-    /// one) and binds the listener.
+    /// one), binds the listener and starts serving.
     pub fn build(config: ServeConfig) -> Result<Self, StartError> {
-        let store = Store::open(&config.data)
-            .map_err(StartError::Store)?
-            .with_max_pending(config.max_pending);
+        let store = open_store(&config)?;
+        let snapshot = load_snapshot(&config)?;
+        let listener = bind(&config)?;
+        Self::serve(config, store, listener, snapshot)
+    }
+
+    /// As [`build`](Self::build), but the port opens first: while the catalog loads (seconds
+    /// for a large one compiled for the first time) every request is answered 503 with
+    /// `Retry-After`, so a probe learns "not yet" rather than "connection refused".
+    pub async fn start(config: ServeConfig) -> Result<Self, StartError> {
+        let store = open_store(&config)?;
+        let listener = bind(&config)?;
+        let meanwhile = listener
+            .try_clone()
+            .and_then(serve_while_loading)
+            .map_err(|source| StartError::Bind {
+                address: config.bind.clone(),
+                source,
+            })?;
+        // Off the runtime, which serves the 503s meanwhile.
+        let (sender, loaded) = tokio::sync::oneshot::channel();
+        {
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let _ = sender.send(load_snapshot(&config));
+            });
+        }
+        let loaded = loaded.await.unwrap_or_else(|_| {
+            Err(StartError::Catalog(std::io::Error::other(
+                "loading the catalog stopped unexpectedly",
+            )))
+        });
+        // Requests in flight are answered; new connections wait in the listener's backlog
+        // until the service below accepts them.
+        meanwhile.stop(true).await;
+        Self::serve(config, store, listener, loaded?)
+    }
+
+    fn serve(
+        config: ServeConfig,
+        store: Store,
+        listener: TcpListener,
+        snapshot: service::Snapshot,
+    ) -> Result<Self, StartError> {
         let images = config.data.join(service::IMAGES_DIR);
-        let snapshot = match service::load(&config.source, Some(&images)) {
-            Ok(snapshot) => snapshot,
-            Err(LoadError::Read(error)) => return Err(StartError::Catalog(error)),
-            Err(LoadError::Invalid(errors)) => {
-                return Err(StartError::Invalid(errors.len(), errors));
-            }
-        };
-        let listener = TcpListener::bind(&config.bind).map_err(|source| StartError::Bind {
-            address: config.bind.clone(),
-            source,
-        })?;
         let port = listener
             .local_addr()
             .map_err(|source| StartError::Bind {
@@ -240,6 +270,56 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+fn open_store(config: &ServeConfig) -> Result<Store, StartError> {
+    Ok(Store::open(&config.data)
+        .map_err(StartError::Store)?
+        .with_max_pending(config.max_pending))
+}
+
+fn load_snapshot(config: &ServeConfig) -> Result<service::Snapshot, StartError> {
+    let images = config.data.join(service::IMAGES_DIR);
+    service::load(&config.source, Some(&images)).map_err(|error| match error {
+        LoadError::Read(error) => StartError::Catalog(error),
+        LoadError::Invalid(errors) => StartError::Invalid(errors.len(), errors),
+    })
+}
+
+fn bind(config: &ServeConfig) -> Result<TcpListener, StartError> {
+    TcpListener::bind(&config.bind).map_err(|source| StartError::Bind {
+        address: config.bind.clone(),
+        source,
+    })
+}
+
+/// Every request gets this while the first catalog loads.
+const LOADING: &str = "the catalog is being loaded; try again shortly";
+
+/// A server of one worker that answers every request 503 until it is stopped, closing each
+/// connection after its answer. It installs no signal handlers: a SIGTERM during the load
+/// ends the process.
+fn serve_while_loading(listener: TcpListener) -> std::io::Result<ServerHandle> {
+    let server = HttpServer::new(|| {
+        App::new().default_service(web::to(|| async {
+            HttpResponse::ServiceUnavailable()
+                .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+                .insert_header((header::RETRY_AFTER, "1"))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .body(problem_for_status(StatusCode::SERVICE_UNAVAILABLE, LOADING))
+        }))
+    })
+    .workers(1)
+    // No connection outlives its one answer, so stopping this server never waits for a
+    // client that keeps polling on a kept-alive connection.
+    .keep_alive(actix_web::http::KeepAlive::Disabled)
+    .shutdown_timeout(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    Ok(handle)
 }
 
 /// SIGHUP reloads the catalog from its source, on a thread of its own.

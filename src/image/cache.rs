@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use super::Image;
-use super::format::{decode_files, visit_files};
+use super::format::decode_files;
+use super::{Image, Sealed};
 use crate::catalog::{CatalogFiles, DefinitionReadError, DefinitionStore, Published};
 
 impl DefinitionStore for Image {
@@ -19,24 +19,27 @@ impl DefinitionStore for Image {
         Ok(published)
     }
 
-    fn files(&self) -> Result<CatalogFiles, DefinitionReadError> {
-        let bytes = self
-            .file
-            .read_sealed(&self.files, "the catalog files")
-            .map_err(|error| DefinitionReadError(error.to_string()))?;
-        decode_files(&bytes)
-            .ok_or_else(|| DefinitionReadError("the stored catalog files do not decode".into()))
+    fn type_files(&self, position: usize) -> Result<CatalogFiles, DefinitionReadError> {
+        let sealed = self
+            .types
+            .get(position)
+            .map(|documents| &documents.files)
+            .ok_or_else(|| DefinitionReadError(format!("no type at position {position}")))?;
+        self.read_files(sealed, "a type's files")
     }
 
-    fn visit_files(
-        &self,
-        want: &dyn Fn(&str) -> bool,
-        visit: &mut dyn FnMut(&str, Vec<u8>),
-    ) -> Result<(), DefinitionReadError> {
-        // Checked against its digest once, whole, before any of it is used.
-        self.file
-            .verify(&self.files, "the catalog files")
-            .and_then(|()| visit_files(&self.file.file, self.files.blob(), want, visit))
-            .map_err(|error| DefinitionReadError(error.to_string()))
+    fn other_files(&self) -> Result<CatalogFiles, DefinitionReadError> {
+        self.read_files(&self.other_files, "the catalog's root files")
+    }
+}
+
+impl Image {
+    /// A files blob, checked against its digest, decoded.
+    fn read_files(&self, sealed: &Sealed, what: &str) -> Result<CatalogFiles, DefinitionReadError> {
+        let bytes = self
+            .file
+            .read_sealed(sealed, what)
+            .map_err(|error| DefinitionReadError(error.to_string()))?;
+        decode_files(&bytes).ok_or_else(|| DefinitionReadError(format!("{what} do not decode")))
     }
 }

@@ -20,7 +20,8 @@ use crate::catalog::{
 
 /// Bumped whenever the layout or the meaning of a field changes.
 /// 2: every blob has a digest (the gzip variants, extras and files too).
-pub(super) const FORMAT: u32 = 2;
+/// 3: each type's files sealed with its head; versions name their identifying media types.
+pub(super) const FORMAT: u32 = 3;
 pub(super) const MAGIC: &[u8; 16] = b"typehouse-image\n";
 /// Magic, format, padding, head offset, head length, head SHA-256.
 pub(super) const HEADER_LEN: u64 = 16 + 4 + 4 + 8 + 8 + 32;
@@ -56,6 +57,8 @@ pub(super) struct Head {
     pub(super) meta: CatalogMeta,
     pub(super) definition_schema: Arc<Value>,
     pub(super) index: BodyHead,
+    /// The files outside every type's folder (the catalog's root files), as [`encode_files`]
+    /// writes them.
     pub(super) files: SealedBlob,
     pub(super) types: usize,
 }
@@ -68,6 +71,9 @@ pub(super) struct TypeHead {
     pub(super) uses: Vec<UseHead>,
     pub(super) version_list: BodyHead,
     pub(super) versions: Vec<VersionHead>,
+    /// The files of its folder, as [`encode_files`] writes them: a check of a submission
+    /// reads the few folders it can reach.
+    pub(super) files: SealedBlob,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -129,10 +135,12 @@ pub(super) fn read(file: &File, Blob(offset, len): Blob) -> io::Result<Vec<u8>> 
     Ok(bytes)
 }
 
-/// loaded catalog has no file it could not read.
-pub(super) fn encode_files(files: &CatalogFiles) -> Vec<u8> {
+/// Files as a blob: for each, its path's length, the path, its content's length, the content
+/// (lengths as little-endian u64). Only files read as bytes are written: a checked, loaded
+/// catalog has no file it could not read.
+pub(super) fn encode_files<'a>(files: impl Iterator<Item = (&'a str, &'a FileContent)>) -> Vec<u8> {
     let mut out = Vec::new();
-    for (path, content) in files.iter() {
+    for (path, content) in files {
         if let FileContent::Bytes(bytes) = content {
             out.extend_from_slice(&(path.len() as u64).to_le_bytes());
             out.extend_from_slice(path.as_bytes());
@@ -141,60 +149,6 @@ pub(super) fn encode_files(files: &CatalogFiles) -> Vec<u8> {
         }
     }
     out
-}
-
-/// Walks the files blob as [`encode_files`] wrote it, reading the content of only the files
-/// `want` names: a check of one submission reads one folder, not the whole catalog.
-pub(super) fn visit_files(
-    file: &File,
-    Blob(offset, len): Blob,
-    want: &dyn Fn(&str) -> bool,
-    visit: &mut dyn FnMut(&str, Vec<u8>),
-) -> io::Result<()> {
-    let end = offset
-        .checked_add(len)
-        .ok_or_else(|| io::Error::other("the files blob overflows"))?;
-    let bad = || {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "the stored catalog files do not decode",
-        )
-    };
-    let read_len = |at: u64| -> io::Result<u64> {
-        let mut raw = [0; 8];
-        file.read_exact_at(&mut raw, at)?;
-        Ok(u64::from_le_bytes(raw))
-    };
-    // Each length is checked against what is left before it is used, so a damaged blob is an
-    // error, never a huge read.
-    let left = |at: u64| end.saturating_sub(at);
-    let mut at = offset;
-    while at < end {
-        if left(at) < 8 {
-            return Err(bad());
-        }
-        let path_len = read_len(at)?;
-        at += 8;
-        if path_len > left(at) {
-            return Err(bad());
-        }
-        let path = read(file, Blob(at, path_len))?;
-        let path = String::from_utf8(path).map_err(|_| bad())?;
-        at += path_len;
-        if left(at) < 8 {
-            return Err(bad());
-        }
-        let content_len = read_len(at)?;
-        at += 8;
-        if content_len > left(at) {
-            return Err(bad());
-        }
-        if want(&path) {
-            visit(&path, read(file, Blob(at, content_len))?);
-        }
-        at += content_len;
-    }
-    Ok(())
 }
 
 pub(super) fn decode_files(mut bytes: &[u8]) -> Option<CatalogFiles> {

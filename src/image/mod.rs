@@ -207,6 +207,8 @@ struct StoredTypeDocuments {
     versions: Vec<StoredDocument>,
     schemas: Vec<Option<StoredDocument>>,
     version_list: StoredDocument,
+    /// The files of its folder.
+    files: Sealed,
 }
 
 /// Where a definition is read back from: its type and version, and its extras.
@@ -223,7 +225,8 @@ type CacheCell = Mutex<Option<(u32, Arc<Published>)>>;
 pub struct Image {
     file: Arc<ImageFile>,
     index: StoredDocument,
-    files: Sealed,
+    /// The files outside every type's folder.
+    other_files: Sealed,
     /// By type position.
     types: Vec<StoredTypeDocuments>,
     /// By slot.
@@ -384,6 +387,16 @@ mod tests {
             serde_json::to_value(catalog.summaries()).unwrap()
         );
         assert_eq!(*stored.files().unwrap(), *catalog.files().unwrap());
+        for entry in catalog.types() {
+            let wanted = |folder: &str| folder == entry.id.as_str();
+            assert_eq!(
+                stored.files_in(&wanted).unwrap(),
+                catalog.files_in(&wanted).unwrap(),
+                "{}",
+                entry.id
+            );
+        }
+        assert_eq!(stored.identifying_claims(), catalog.identifying_claims());
 
         for (entry, stored_entry) in catalog.types().zip(stored.types()) {
             assert_eq!(entry.id, stored_entry.id);
@@ -542,7 +555,8 @@ mod tests {
             ("schema", schema.identity),
             ("schema gzip", schema.gzip),
             ("extras", image.slots[slot as usize].extras),
-            ("files", image.files),
+            ("root files", image.other_files),
+            ("type files", image.types[position].files),
         ];
         drop(image);
         for (what, region) in regions {
@@ -576,7 +590,12 @@ mod tests {
                     "extras" => DefinitionStore::definition(&*image, slot)
                         .err()
                         .map(|e| e.to_string()),
-                    "files" => DefinitionStore::files(&*image).err().map(|e| e.to_string()),
+                    "root files" => DefinitionStore::other_files(&*image)
+                        .err()
+                        .map(|e| e.to_string()),
+                    "type files" => DefinitionStore::type_files(&*image, position)
+                        .err()
+                        .map(|e| e.to_string()),
                     answer => {
                         let (document, gzip) = document(answer);
                         // Both ways of sending it refuse it, and so does reading it back.

@@ -118,7 +118,7 @@ impl Image {
                 })
             };
         let index = body(&head.index, JSON).map_err(invalid)?;
-        let files = seal(&head.files).map_err(invalid)?;
+        let other_files = seal(&head.files).map_err(invalid)?;
         let mut answers = Vec::with_capacity(head.types);
         let mut slots = Vec::new();
         let mut types = Vec::with_capacity(head.types);
@@ -156,6 +156,7 @@ impl Image {
                 versions: version_answers,
                 schemas,
                 version_list: body(&type_head.version_list, JSON).map_err(invalid)?,
+                files: seal(&type_head.files).map_err(invalid)?,
             });
             types.push(StoredType {
                 id: type_head.id,
@@ -184,7 +185,7 @@ impl Image {
         let image = Arc::new(Self {
             file,
             index,
-            files,
+            other_files,
             types: answers,
             slots,
             cache: (0..CACHED_DEFINITIONS).map(|_| Mutex::new(None)).collect(),

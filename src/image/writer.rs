@@ -14,7 +14,8 @@ use super::format::{
     Blob, BodyHead, Extras, FORMAT, HEADER_LEN, Head, MAGIC, SchemaResolution, SealedBlob,
     TypeHead, UseHead, VersionHead, digest, encode_files,
 };
-use crate::catalog::{Catalog, DeclaredUse, DefinitionReadError, TypeEntry};
+use crate::catalog::files::folder_of;
+use crate::catalog::{Catalog, CatalogFiles, DeclaredUse, DefinitionReadError, TypeEntry};
 use crate::documents::{
     Compression, gzip, index_document, schema_bytes, strong_etag, version_document,
     version_list_document,
@@ -90,10 +91,11 @@ impl TypeHead {
             }
             version.extras.0 += base;
         }
+        self.files.0 += base;
     }
 }
 
-fn render_type(catalog: &Catalog, entry: &TypeEntry) -> io::Result<Rendered> {
+fn render_type(catalog: &Catalog, files: &CatalogFiles, entry: &TypeEntry) -> io::Result<Rendered> {
     let failed = |error: DefinitionReadError| io::Error::other(error.to_string());
     let mut writer = Writer {
         out: Vec::new(),
@@ -137,6 +139,7 @@ fn render_type(catalog: &Catalog, entry: &TypeEntry) -> io::Result<Rendered> {
             .collect(),
         version_list: writer.body(&version_list)?,
         versions,
+        files: writer.sealed(&encode_files(files.in_folder(entry.id.as_str())))?,
     };
     Ok(Rendered {
         bytes: writer.out,
@@ -159,6 +162,8 @@ fn write_to(catalog: &Catalog, fingerprint: &str, file: &mut File) -> io::Result
 
     // Rendering is mostly compressing: one thread per core, batch by batch, written in order.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let files = catalog.files().map_err(failed)?;
+    let files = &*files;
     let entries: Vec<_> = catalog.types().collect();
     let mut types = Vec::with_capacity(catalog.len());
     for batch in entries.chunks(RENDER_BATCH) {
@@ -168,7 +173,7 @@ fn write_to(catalog: &Catalog, fingerprint: &str, file: &mut File) -> io::Result
                 .map(|run| {
                     scope.spawn(move || {
                         run.iter()
-                            .map(|entry| render_type(catalog, entry))
+                            .map(|entry| render_type(catalog, files, entry))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -188,8 +193,10 @@ fn write_to(catalog: &Catalog, fingerprint: &str, file: &mut File) -> io::Result
     }
     let index = serde_json::to_vec_pretty(&index_document(catalog)).map_err(io::Error::other)?;
     let index = writer.body(&index)?;
-    let files = catalog.files().map_err(failed)?;
-    let files = writer.sealed(&encode_files(&files))?;
+    let outside_types = files
+        .iter()
+        .filter(|(path, _)| catalog.get_str(folder_of(path)).is_none());
+    let files = writer.sealed(&encode_files(outside_types))?;
     let start = Head {
         fingerprint: fingerprint.to_string(),
         meta: catalog.meta.clone(),

@@ -53,6 +53,23 @@ pub enum LoadError {
 /// check of the files. Without, or when the image cannot be written (a full or read-only
 /// disk), the loaded catalog is served from memory. Blocking.
 pub fn load(source: &CatalogSource, images: Option<&Path>) -> Result<Snapshot, LoadError> {
+    // On a thread that ends with the load: the allocator hands a thread's freed memory back
+    // when the thread ends, and compiling a large catalog frees hundreds of megabytes once
+    // its image is written. On a long-lived thread (the watcher's, the caller's) it would
+    // stay resident.
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| load_here(source, images))
+            .join()
+            .unwrap_or_else(|_| {
+                Err(LoadError::Read(std::io::Error::other(
+                    "loading the catalog panicked",
+                )))
+            })
+    })
+}
+
+fn load_here(source: &CatalogSource, images: Option<&Path>) -> Result<Snapshot, LoadError> {
     // One load at a time: a SIGHUP and the watcher may ask at once, and two compilations of
     // one image would write the same files.
     static LOADING: std::sync::Mutex<()> = std::sync::Mutex::new(());

@@ -134,3 +134,61 @@ async fn ready_once_a_catalog_is_served() {
     assert_eq!(ready["status"], "ready");
     assert_eq!(ready["catalog"]["name"], "typehouse");
 }
+
+/// The port opens before the catalog is loaded: while a large catalog is checked and compiled,
+/// a probe hears 503 with `Retry-After` (a problem document), never a refused connection, and
+/// the service is ready once the catalog is served.
+#[actix_web::test]
+async fn not_ready_but_answering_while_the_first_catalog_loads() {
+    let catalog = crate::helpers::TestCatalog::copy_of_shipped();
+    // Enough types that loading, checking and compiling takes well over the first few polls.
+    for n in 0..1500 {
+        catalog.write(
+            &format!("acme/widget-{n}/1.0.0.yaml"),
+            &crate::helpers::WIDGET.replace("acme.widget", &format!("acme.widget-{n}")),
+        );
+    }
+    let data = tempfile::tempdir().unwrap();
+    let log = data.path().join("serve.log");
+    let served = crate::helpers::Served::start(catalog.path(), &data.path().join("data"), &log);
+    let http = reqwest::Client::new();
+    let mut while_loading = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let ready = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never ready: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        match http.get(format!("{}/readyz", served.address)).send().await {
+            Ok(response) if response.status() == StatusCode::OK => break response,
+            Ok(response) => while_loading.push(response),
+            // Before the port is bound.
+            Err(_) => {}
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    };
+    assert!(
+        !while_loading.is_empty(),
+        "the port opened only once the catalog was loaded"
+    );
+    for response in while_loading {
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(header(response.headers(), "retry-after"), Some("1"));
+        assert_content_type(response.headers(), "application/problem+json");
+        let problem: Value = response.json().await.unwrap();
+        assert!(
+            problem["detail"].as_str().unwrap().contains("being loaded"),
+            "{problem}"
+        );
+    }
+    let ready: Value = ready.json().await.unwrap();
+    assert_eq!(ready["status"], "ready");
+    let shipped = std::fs::read_dir(shipped_types())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|vendor| vendor.path().is_dir())
+        .map(|vendor| std::fs::read_dir(vendor.path()).unwrap().count())
+        .sum::<usize>();
+    assert_eq!(ready["catalog"]["types"], shipped + 1500, "{ready}");
+}

@@ -58,8 +58,8 @@ pub async fn healthz(state: Data<AppState>, submissions: Data<Submissions>) -> H
 }
 
 /// Ready: 200 while a catalog is served whose answers can be read; 503 while its image is
-/// damaged and compiled again. The listener opens only once a catalog is loaded, so before
-/// that a connection is refused.
+/// damaged and compiled again. Before the first catalog is loaded, the server of
+/// `Application::start` answers 503 in its place.
 pub async fn readyz(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     let snapshot = state.current();
     if snapshot.is_damaged() {

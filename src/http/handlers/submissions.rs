@@ -10,6 +10,7 @@ use super::shared::{
     Submissions, check_definition, page_response, parse_json, require_json, run_check, split_id,
     store_definition, store_error, submission_error,
 };
+use crate::catalog::files::folder_of;
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
@@ -157,9 +158,11 @@ pub async fn approve(
             .list(Some(ReviewState::Approved), 0, usize::MAX)
             .map_err(store_error)?
             .items;
-        let files = catalog
-            .catalog
-            .files_where(&|path: &str| approved.iter().any(|s| s.path.as_deref() == Some(path)))?;
+        let files = catalog.catalog.files_in(&|folder: &str| {
+            approved
+                .iter()
+                .any(|s| s.path.as_deref().map(folder_of) == Some(folder))
+        })?;
         let not_exported: Vec<&Submission> = approved
             .iter()
             .filter(|s| s.id != current.id)
