@@ -726,13 +726,9 @@ fn reachable_files(
         included.extend(folders.iter().cloned());
         // The root files come with the first walk over the catalog's files.
         let with_root = !expanded_changed;
-        let fetched = catalog.files_in(&|folder: &str| {
-            if folder.is_empty() {
-                with_root
-            } else {
-                folders.contains(folder)
-            }
-        })?;
+        let root = with_root.then_some("");
+        let fetched =
+            catalog.files_in(root.into_iter().chain(folders.iter().map(String::as_str)))?;
         for (path, content) in fetched.iter() {
             if let crate::catalog::files::FileContent::Bytes(bytes) = content {
                 files.insert(path, bytes.clone());

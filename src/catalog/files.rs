@@ -68,6 +68,15 @@ impl CatalogFiles {
         self.files.insert(path.into(), FileContent::Bytes(bytes));
     }
 
+    pub fn insert_content(&mut self, path: impl Into<String>, content: FileContent) {
+        self.files.insert(path.into(), content);
+    }
+
+    /// Adds every file of `other`, which wins where both have a path.
+    pub fn extend(&mut self, other: CatalogFiles) {
+        self.files.extend(other.files);
+    }
+
     /// The files `want` names, each as it is here.
     pub fn filtered(&self, want: &dyn Fn(&str) -> bool) -> Self {
         let files = self

@@ -449,35 +449,43 @@ impl Catalog {
     pub fn files(&self) -> Result<Arc<CatalogFiles>, DefinitionReadError> {
         match &self.definitions {
             Definitions::Loaded(files) => Ok(Arc::clone(files)),
-            Definitions::Stored(_) => self.files_in(&|_| true).map(Arc::new),
+            Definitions::Stored(store) => {
+                let mut all = store.other_files()?;
+                for entry in &self.types {
+                    all.extend(store.type_files(entry.position)?);
+                }
+                Ok(Arc::new(all))
+            }
         }
     }
 
-    /// The files of the folders `want` names (`vendor/name` for a type's folder, `""` for the
-    /// root files), from memory or read back from the store a folder at a time: a check of one
-    /// submission reads a few folders, not the whole catalog.
-    pub fn files_in(
+    /// The files of `folders` (`vendor/name` for a type's folder, `""` for the root files),
+    /// from memory or read back from the store a folder at a time: a check of one submission
+    /// reads a few folders, not the whole catalog. A folder the catalog lacks has no files.
+    pub fn files_in<'a>(
         &self,
-        want: &dyn Fn(&str) -> bool,
+        folders: impl IntoIterator<Item = &'a str>,
     ) -> Result<CatalogFiles, DefinitionReadError> {
-        match &self.definitions {
-            Definitions::Loaded(files) => {
-                Ok(files.filtered(&|path: &str| want(files::folder_of(path))))
-            }
-            Definitions::Stored(store) => {
-                let mut found = store
-                    .other_files()?
-                    .filtered(&|path: &str| want(files::folder_of(path)));
-                for entry in self.types.iter().filter(|e| want(e.id.as_str())) {
-                    for (path, content) in store.type_files(entry.position)?.iter() {
-                        if let files::FileContent::Bytes(bytes) = content {
-                            found.insert(path, bytes.clone());
-                        }
+        let mut found = CatalogFiles::default();
+        for folder in folders {
+            match (&self.definitions, folder) {
+                (Definitions::Loaded(files), "") => {
+                    found.extend(files.filtered(&|path: &str| files::folder_of(path).is_empty()))
+                }
+                (Definitions::Loaded(files), folder) => {
+                    for (path, content) in files.in_folder(folder) {
+                        found.insert_content(path, content.clone());
                     }
                 }
-                Ok(found)
+                (Definitions::Stored(store), "") => found.extend(store.other_files()?),
+                (Definitions::Stored(store), folder) => {
+                    if let Some(entry) = self.get_str(folder) {
+                        found.extend(store.type_files(entry.position)?);
+                    }
+                }
             }
         }
+        Ok(found)
     }
 
     /// Which types claim each identifying media type, over every version (as the rule

@@ -388,10 +388,10 @@ mod tests {
         );
         assert_eq!(*stored.files().unwrap(), *catalog.files().unwrap());
         for entry in catalog.types() {
-            let wanted = |folder: &str| folder == entry.id.as_str();
+            let wanted = ["", entry.id.as_str()];
             assert_eq!(
-                stored.files_in(&wanted).unwrap(),
-                catalog.files_in(&wanted).unwrap(),
+                stored.files_in(wanted).unwrap(),
+                catalog.files_in(wanted).unwrap(),
                 "{}",
                 entry.id
             );

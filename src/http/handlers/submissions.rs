@@ -158,11 +158,11 @@ pub async fn approve(
             .list(Some(ReviewState::Approved), 0, usize::MAX)
             .map_err(store_error)?
             .items;
-        let files = catalog.catalog.files_in(&|folder: &str| {
+        let files = catalog.catalog.files_in(
             approved
                 .iter()
-                .any(|s| s.path.as_deref().map(folder_of) == Some(folder))
-        })?;
+                .filter_map(|s| s.path.as_deref().map(folder_of)),
+        )?;
         let not_exported: Vec<&Submission> = approved
             .iter()
             .filter(|s| s.id != current.id)
