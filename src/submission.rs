@@ -1277,6 +1277,48 @@ owners:
         }
     }
 
+    /// The cost of a check is its own folder, the root files and the folders it can clash
+    /// with, whatever the size of the catalog: the catalog's other types are never read.
+    #[test]
+    fn a_check_reads_only_the_folders_it_can_reach() {
+        let mut files = CatalogFiles::embedded();
+        for n in 0..300 {
+            files.insert(
+                format!("acme/widget-{n}/1.0.0.yaml"),
+                WIDGET
+                    .replace("acme.widget", &format!("acme.widget-{n}"))
+                    .into_bytes(),
+            );
+        }
+        let (large, _) = Catalog::load(files).expect("the catalog loads");
+        let folders = |type_id: &str, text: &str| -> BTreeSet<String> {
+            let document = parse_yaml(text).unwrap();
+            reachable_files(&large, &TypeId::parse(type_id).unwrap(), &document, &[])
+                .unwrap()
+                .paths()
+                .map(|path| crate::catalog::files::folder_of(path).to_string())
+                .collect()
+        };
+        let new_type = WIDGET.replace("acme.widget", "acme.gadget");
+        assert_eq!(
+            folders("acme/gadget", &new_type),
+            BTreeSet::from([String::new()]),
+            "a type that clashes with nothing reads the root files only"
+        );
+        let clashing = WIDGET.replace("acme.widget.v1", "acme.widget-7.v1");
+        assert_eq!(
+            folders("acme/gadget", &clashing),
+            BTreeSet::from([String::new(), "acme/widget-7".to_string()]),
+        );
+        let new_version = WIDGET
+            .replace("acme.widget", "acme.widget-9")
+            .replace("version: 1.0.0", "version: 1.1.0");
+        assert_eq!(
+            folders("acme/widget-9", &new_version),
+            BTreeSet::from([String::new(), "acme/widget-9".to_string()]),
+        );
+    }
+
     #[test]
     fn a_claimed_identifying_media_type_makes_it_invalid() {
         let text = WIDGET.replace(
