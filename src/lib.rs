@@ -17,7 +17,8 @@
 //! - [`pages`]: the HTML documentation (askama templates): one struct per page, filled with
 //!   view models from `catalog` and `submission`.
 //! - [`oci`]: the catalog as an OCI artifact: pack, push, pull (`publish`, `pull`,
-//!   `serve --from`, for which it implements [`service::RemoteCatalog`]).
+//!   `serve --from`, for which it implements [`service::RemoteCatalog`]); and what a
+//!   registry holds, every manifest classified (`inspect`, the registry listings).
 //! - [`http`]: the actix-web service: the URL table, handlers, caching, problem documents.
 //! - [`site`]: the static export (`typehouse build`): the same pages and documents as files.
 //! - [`cli`]: the command line; the only module that knows every other one.
@@ -50,6 +51,7 @@
 //! | `sled` | `store` |
 //! | `askama` | `pages` |
 //! | `utoipa` | `http` |
+//! | `indicatif` | `cli` |
 
 pub mod catalog;
 pub mod cli;

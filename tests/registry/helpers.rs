@@ -381,11 +381,23 @@ pub fn matched_by(answer: &Classification) -> String {
 
 /// Runs skopeo: `skopeo copy oci:<layout>:<tag> docker://<destination>` over plain HTTP.
 pub fn skopeo_copy(layout: &Path, tag: &str, destination: &str, format: Option<&str>) {
+    skopeo(layout, tag, destination, format, false);
+}
+
+/// `skopeo copy --all`: an image index with every platform's image.
+pub fn skopeo_copy_all(layout: &Path, tag: &str, destination: &str) {
+    skopeo(layout, tag, destination, None, true);
+}
+
+fn skopeo(layout: &Path, tag: &str, destination: &str, format: Option<&str>, all: bool) {
     let mut command = Command::new("skopeo");
     command
         .arg("--insecure-policy")
         .arg("copy")
         .arg("--dest-tls-verify=false");
+    if all {
+        command.arg("--all");
+    }
     if let Some(format) = format {
         command.arg("--format").arg(format);
     }
@@ -512,17 +524,68 @@ pub fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
 /// An OCI image layout (`oci-layout`, `index.json`, `blobs/`) holding one linux/amd64 image
 /// tagged `tag`: a real gzipped tar layer and an image config whose `diff_ids` match it.
 pub fn oci_layout(dir: &Path, tag: &str) {
+    let mut entry = image_in_layout(dir, "linux", "amd64");
+    entry["annotations"] = json!({"org.opencontainers.image.ref.name": tag});
+    write_layout_index(dir, entry);
+}
+
+/// An OCI image layout holding an image index tagged `tag` with one image per
+/// `(os, architecture)`, each entry with its platform, as `buildah manifest push --all` or
+/// `docker buildx` lay out a multi-platform image.
+pub fn oci_index_layout(dir: &Path, tag: &str, platforms: &[(&str, &str)]) {
+    let entries: Vec<Value> = platforms
+        .iter()
+        .map(|(os, architecture)| {
+            let mut entry = image_in_layout(dir, os, architecture);
+            entry["platform"] = json!({"os": os, "architecture": architecture});
+            entry
+        })
+        .collect();
+    let index = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": entries
+    });
+    let bytes = serde_json::to_vec(&index).unwrap();
+    let digest = put_layout_blob(dir, &bytes);
+    write_layout_index(
+        dir,
+        json!({
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": digest,
+            "size": bytes.len(),
+            "annotations": {"org.opencontainers.image.ref.name": tag}
+        }),
+    );
+}
+
+fn put_layout_blob(dir: &Path, bytes: &[u8]) -> String {
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).unwrap();
+    let digest = sha256_digest(bytes);
+    std::fs::write(blobs.join(&digest[7..]), bytes).unwrap();
+    digest
+}
+
+fn write_layout_index(dir: &Path, entry: Value) {
+    let index = json!({"schemaVersion": 2, "manifests": [entry]});
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+/// Writes one image's layer, config and manifest into the layout's blobs; answers the
+/// manifest's descriptor.
+fn image_in_layout(dir: &Path, os: &str, architecture: &str) -> Value {
     let put = |bytes: &[u8]| {
-        let digest = sha256_digest(bytes);
-        std::fs::write(blobs.join(&digest[7..]), bytes).unwrap();
+        let digest = put_layout_blob(dir, bytes);
         json!({"digest": digest, "size": bytes.len()})
     };
     let mut tar = tar::Builder::new(Vec::new());
+    let machine = format!("{os}/{architecture}\n");
     for (path, content) in [
         ("app/hello.sh", &b"#!/bin/sh\necho hello from team A\n"[..]),
         ("etc/app.conf", b"greeting=hello\n"),
+        ("etc/platform", machine.as_bytes()),
     ] {
         let mut header = tar::Header::new_gnu();
         header.set_size(content.len() as u64);
@@ -536,8 +599,8 @@ pub fn oci_layout(dir: &Path, tag: &str) {
     let layer = put(&gzip.finish().unwrap());
     let config = json!({
         "created": "2026-01-01T00:00:00Z",
-        "architecture": "amd64",
-        "os": "linux",
+        "architecture": architecture,
+        "os": os,
         "config": {"Entrypoint": ["/app/hello.sh"], "Labels": {"org.opencontainers.image.title": "app"}},
         "rootfs": {"type": "layers", "diff_ids": [sha256_digest(&uncompressed)]},
         "history": [{"created": "2026-01-01T00:00:00Z", "created_by": "typehouse registry test"}]
@@ -552,11 +615,7 @@ pub fn oci_layout(dir: &Path, tag: &str) {
         "annotations": {"org.opencontainers.image.source": "https://example.com/team-a/app"}
     });
     let manifest = put(&serde_json::to_vec(&manifest).unwrap());
-    let mut entry = descriptor("application/vnd.oci.image.manifest.v1+json", &manifest);
-    entry["annotations"] = json!({"org.opencontainers.image.ref.name": tag});
-    let index = json!({"schemaVersion": 2, "manifests": [entry]});
-    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
-    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    descriptor("application/vnd.oci.image.manifest.v1+json", &manifest)
 }
 
 /// The typehouse service, started the way `main` starts it (port 0, temporary data).

@@ -10,4 +10,5 @@ mod catalog;
 mod clients;
 mod credential_helpers;
 mod helpers;
+mod listings;
 mod producers;

@@ -1,0 +1,404 @@
+//! Registry listings against the real registry: the "superbowl" scenario (a two-platform image
+//! index pushed by skopeo, a Helm chart in the same repository, an SPDX SBOM and a Notation
+//! signature that refer to the image by `subject`), listed by `typehouse inspect` as a tree and
+//! as JSON.
+//!
+//! distribution 2.8 has no referrers API, so the SBOM and the signature are found through the
+//! referrers tag schema: the `sha256-<hex>` tag holding an image index of the referrers, which
+//! the client that pushes a referrer maintains
+//! (<https://github.com/opencontainers/distribution-spec/blob/967efdc079b91785ad18c77cc4f8991a47feefbf/spec.md#referrers-tag-schema>).
+//! The test pushes that index as oras and notation do on such a registry.
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use typehouse::oci::inspect::{Connection, Quiet, Target};
+use typehouse::oci::{self, Credentials};
+
+use crate::clients::push_chart_as;
+use crate::helpers::{
+    EMPTY_CONFIG, Fetched, Registry, assert_success, catalog, oci_index_layout, skopeo_copy_all,
+    typehouse,
+};
+
+pub const SUPERBOWL: &str = "marketing/campaigns/shoes/superbowl";
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+const SPDX: &str = "application/spdx+json";
+const NOTATION: &str = "application/vnd.cncf.notary.signature";
+
+/// What the superbowl scenario pushed.
+pub struct Superbowl {
+    pub image: Fetched,
+    pub sbom: String,
+    pub signature: String,
+}
+
+/// Pushes the scenario into `repository`: tag `1` a linux/amd64 + linux/arm64 image index
+/// (skopeo copy --all), tag `chart-1` a Helm chart (oras), an SPDX SBOM and a Notation
+/// signature with the index as `subject`, and the referrers tag listing both.
+pub async fn push_superbowl(registry: &Registry, repository: &str) -> Superbowl {
+    let layout = TempDir::new().unwrap();
+    oci_index_layout(
+        layout.path(),
+        "1",
+        &[("linux", "amd64"), ("linux", "arm64")],
+    );
+    skopeo_copy_all(
+        layout.path(),
+        "1",
+        &format!("{}/{repository}:1", registry.host),
+    );
+    let image = registry.manifest(repository, "1").await;
+    assert_eq!(image.content_type, OCI_INDEX, "skopeo kept the index");
+
+    let files = TempDir::new().unwrap();
+    push_chart_as(registry, &files, repository, "chart-1");
+
+    let sbom_document = serde_json::to_vec(&json!({
+        "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
+        "name": "superbowl-1", "documentNamespace": "https://example.com/spdx/superbowl-1",
+        "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Tool: typehouse-test"]},
+        "packages": []
+    }))
+    .unwrap();
+    // `oras attach --artifact-type application/spdx+json`: the empty config, the document as
+    // the one layer, the subject; pushed by digest, with no tag.
+    let sbom = referrer(
+        registry,
+        repository,
+        &image,
+        SPDX,
+        (SPDX, &sbom_document),
+        json!({"org.opencontainers.image.created": "2026-01-01T00:00:00Z"}),
+    )
+    .await;
+    // `notation sign`: the JWS envelope layer and the signing chain's thumbprint annotation.
+    let signature = referrer(
+        registry,
+        repository,
+        &image,
+        NOTATION,
+        ("application/jose+json", br#"{"payload":"eyJ0YXJnZXRBcnRpZmFjdCI6e319","protected":"eyJhbGciOiJQUzI1NiJ9","header":{"x5c":[]},"signature":"c2lnbmF0dXJl"}"#),
+        json!({
+            "org.opencontainers.image.created": "2026-01-01T00:00:00Z",
+            "io.cncf.notary.x509chain.thumbprint#S256": format!("[\"{}\"]", "ab".repeat(32))
+        }),
+    )
+    .await;
+    referrers_tag(
+        registry,
+        repository,
+        &image.digest,
+        &[sbom.clone(), signature.clone()],
+    )
+    .await;
+    Superbowl {
+        image,
+        sbom: sbom["digest"].as_str().unwrap().to_string(),
+        signature: signature["digest"].as_str().unwrap().to_string(),
+    }
+}
+
+/// Pushes a referrer of `subject` by digest; answers its descriptor as the referrers list
+/// carries it (with `artifactType` and annotations).
+async fn referrer(
+    registry: &Registry,
+    repository: &str,
+    subject: &Fetched,
+    artifact_type: &str,
+    (layer_type, layer): (&str, &[u8]),
+    annotations: Value,
+) -> Value {
+    let config = registry.put_blob(repository, EMPTY_CONFIG, b"{}").await;
+    let layer = registry.put_blob(repository, layer_type, layer).await;
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "artifactType": artifact_type,
+        "config": config,
+        "layers": [layer],
+        "subject": {"mediaType": subject.content_type, "digest": subject.digest, "size": subject.size()},
+        "annotations": annotations,
+    });
+    let bytes = serde_json::to_vec(&manifest).unwrap();
+    let digest = crate::helpers::sha256_digest(&bytes);
+    let response = registry.put_manifest(repository, &digest, &manifest).await;
+    assert_eq!(response.status(), 201, "PUT referrer {digest}");
+    json!({"mediaType": OCI_MANIFEST, "digest": digest, "size": bytes.len(),
+        "artifactType": artifact_type, "annotations": annotations})
+}
+
+/// The referrers tag schema's index of `subject`'s referrers, under `sha256-<hex>`.
+async fn referrers_tag(registry: &Registry, repository: &str, subject: &str, referrers: &[Value]) {
+    let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": referrers});
+    let tag = subject.replace(':', "-");
+    let response = registry.put_manifest(repository, &tag, &index).await;
+    assert_eq!(response.status(), 201, "PUT the referrers tag");
+}
+
+fn inspect(args: &[&str]) -> (std::process::Output, String) {
+    let output = typehouse(args, None, None);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output, stdout)
+}
+
+/// The artifact whose tags hold `tag`.
+fn tagged<'a>(listing: &'a Value, tag: &str) -> &'a Value {
+    listing["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["tags"]
+                .as_array()
+                .is_some_and(|t| t.contains(&json!(tag)))
+        })
+        .unwrap_or_else(|| panic!("no artifact tagged {tag}: {listing:#}"))
+}
+
+fn commands(artifact: &Value) -> Vec<String> {
+    artifact["classification"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["command"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[actix_web::test]
+async fn inspect_lists_the_superbowl_repository_typed_with_platforms_referrers_and_actions() {
+    let registry = Registry::start().await;
+    let pushed = push_superbowl(&registry, SUPERBOWL).await;
+    let location = format!("{}/{SUPERBOWL}", registry.host);
+    let digest = &pushed.image.digest;
+
+    let (output, json) = inspect(&["inspect", &location, "--plain-http", "--format", "json"]);
+    assert_success("typehouse inspect --format json", &output);
+    let listing: Value = serde_json::from_str(&json).expect("inspect prints JSON");
+    assert_eq!(listing["registry"], json!(registry.host));
+    assert_eq!(listing["repository"], json!(SUPERBOWL));
+    // Two artifacts: the referrers tag is not one, it is how the referrers were found.
+    assert_eq!(
+        listing["artifacts"].as_array().unwrap().len(),
+        2,
+        "{listing:#}"
+    );
+
+    let image = tagged(&listing, "1");
+    assert_eq!(image["digest"], json!(digest));
+    assert_eq!(
+        image["classification"]["type"]["id"],
+        "opencontainers/image-index"
+    );
+    assert_eq!(image["classification"]["conforms"], true);
+    let platforms: Vec<&str> = image["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["platform"].as_str().unwrap())
+        .collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64"]);
+    for child in image["children"].as_array().unwrap() {
+        assert_eq!(
+            child["classification"]["type"]["id"],
+            "opencontainers/image"
+        );
+        assert_eq!(child["classification"]["conforms"], true, "{child:#}");
+        // A child is pulled by its own digest.
+        let child_digest = child["digest"].as_str().unwrap();
+        assert_eq!(
+            commands(child),
+            [format!("docker pull {location}@{child_digest}")]
+        );
+    }
+    // `{reference}` is the digest when there is one: the command pulls what was listed.
+    assert_eq!(
+        commands(image),
+        [format!("docker pull {location}@{digest}")]
+    );
+
+    // The SBOM and the signature, under the image they refer to.
+    let referrers = image["referrers"].as_array().unwrap();
+    let by_type = |id: &str| {
+        referrers
+            .iter()
+            .find(|r| r["classification"]["type"]["id"] == json!(id))
+            .unwrap_or_else(|| panic!("no {id} referrer: {image:#}"))
+    };
+    let sbom = by_type("spdx/sbom");
+    assert_eq!(sbom["digest"], json!(pushed.sbom));
+    assert_eq!(sbom["artifactType"], SPDX);
+    assert_eq!(sbom["classification"]["conforms"], true);
+    // An SBOM's action fetches the SBOM itself.
+    assert_eq!(
+        commands(sbom),
+        [format!("oras pull {location}@{}", pushed.sbom)]
+    );
+    let signature = by_type("notaryproject/signature");
+    assert_eq!(signature["digest"], json!(pushed.signature));
+    assert_eq!(signature["classification"]["conforms"], true);
+    // A signature's actions act on what it signs: the image index.
+    let signature_commands = commands(signature);
+    assert!(
+        signature_commands.contains(&format!("notation verify {location}@{digest}")),
+        "{signature_commands:?}"
+    );
+    assert_eq!(referrers.len(), 2, "{image:#}");
+
+    let chart = tagged(&listing, "chart-1");
+    assert_eq!(chart["classification"]["type"]["id"], "cncf/helm-chart");
+    assert_eq!(chart["classification"]["conforms"], true);
+    assert!(
+        commands(chart).contains(&format!(
+            "helm install superbowl oci://{location} --version chart-1"
+        )),
+        "{:?}",
+        commands(chart)
+    );
+
+    // The tree: the same facts for a terminal.
+    let (output, tree) = inspect(&["inspect", &location, "--plain-http"]);
+    assert_success("typehouse inspect", &output);
+    let expected_lines = [
+        location.clone(),
+        format!(
+            "1  {}  OCI image index (opencontainers/image-index",
+            &digest[..19]
+        ),
+        format!("$ docker pull {location}@{digest}"),
+        "linux/amd64  sha256:".to_string(),
+        "linux/arm64  sha256:".to_string(),
+        "referrer  sha256:".to_string(),
+        format!("$ oras pull {location}@{}", pushed.sbom),
+        "referrer  sha256:".to_string(),
+        format!("$ notation verify {location}@{digest}"),
+        "chart-1  sha256:".to_string(),
+    ];
+    let mut rest = tree.as_str();
+    for line in &expected_lines {
+        let at = rest
+            .find(line.as_str())
+            .unwrap_or_else(|| panic!("`{line}` in order in the tree:\n{tree}"));
+        rest = &rest[at + line.len()..];
+    }
+    assert!(tree.contains("Helm chart"), "{tree}");
+    assert!(!tree.contains("does not conform"), "{tree}");
+
+    // One tag and one digest: the same artifact alone.
+    let (output, json) = inspect(&[
+        "inspect",
+        &format!("{location}:1"),
+        "--plain-http",
+        "--format",
+        "json",
+    ]);
+    assert_success("typehouse inspect :1", &output);
+    let one: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(one["artifacts"].as_array().unwrap().len(), 1);
+    assert_eq!(one["artifacts"][0], *image);
+    let (output, json) = inspect(&[
+        "inspect",
+        &format!("{location}@{}", pushed.sbom),
+        "--plain-http",
+        "--format",
+        "json",
+    ]);
+    assert_success("typehouse inspect @digest", &output);
+    let by_digest: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        by_digest["artifacts"][0]["classification"]["type"]["id"],
+        "spdx/sbom"
+    );
+
+    // The tag list read a page of one tag at a time reaches every tag just the same.
+    let target: Target = location.parse().unwrap();
+    let mut connection = Connection::new(&registry.host, true, Credentials::Anonymous);
+    connection.page_size = 1;
+    let paged = oci::inspect(&catalog(), &target, connection, &Quiet).expect("inspect pages");
+    assert_eq!(serde_json::to_value(&paged).unwrap(), listing);
+}
+
+#[actix_web::test]
+async fn inspect_exits_1_for_an_artifact_that_does_not_conform_and_2_on_errors() {
+    let registry = Registry::start().await;
+    let pushed = push_superbowl(&registry, SUPERBOWL).await;
+    let location = format!("{}/{SUPERBOWL}", registry.host);
+    // A Notation signature without its signing chain's thumbprint: recognised, not conforming.
+    let broken = referrer(
+        &registry,
+        SUPERBOWL,
+        &pushed.image,
+        NOTATION,
+        (
+            "application/jose+json",
+            br#"{"payload":"e30","protected":"e30","header":{},"signature":"c2ln"}"#,
+        ),
+        json!({"org.opencontainers.image.created": "2026-01-01T00:00:00Z"}),
+    )
+    .await;
+    let signature = json!({"mediaType": OCI_MANIFEST, "digest": pushed.signature});
+    let sbom = json!({"mediaType": OCI_MANIFEST, "digest": pushed.sbom});
+    let mut entries = Vec::new();
+    for (entry, artifact_type) in [(sbom, SPDX), (signature, NOTATION)] {
+        let fetched = registry
+            .manifest(SUPERBOWL, entry["digest"].as_str().unwrap())
+            .await;
+        entries.push(json!({"mediaType": OCI_MANIFEST, "digest": fetched.digest,
+            "size": fetched.size(), "artifactType": artifact_type}));
+    }
+    entries.push(broken.clone());
+    referrers_tag(&registry, SUPERBOWL, &pushed.image.digest, &entries).await;
+
+    let (output, json) = inspect(&["inspect", &location, "--plain-http", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{json}");
+    let listing: Value = serde_json::from_str(&json).unwrap();
+    let image = tagged(&listing, "1");
+    let bad = image["referrers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["digest"] == broken["digest"])
+        .expect("the broken signature is listed");
+    assert_eq!(bad["classification"]["conforms"], false);
+    assert!(
+        bad["classification"]["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == "missing-annotation"),
+        "{bad:#}"
+    );
+    let (output, tree) = inspect(&["inspect", &location, "--plain-http"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(tree.contains("does not conform"), "{tree}");
+    assert!(tree.contains("! missing-annotation"), "{tree}");
+
+    // Errors: a repository that is not there, a registry that does not answer, a bad reference.
+    let (output, _) = inspect(&[
+        "inspect",
+        &format!("{}/no/such/repository", registry.host),
+        "--plain-http",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("not found"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let closed = format!("127.0.0.1:{}", crate::helpers::free_port());
+    let (output, _) = inspect(&["inspect", &format!("{closed}/a/b"), "--plain-http"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("cannot be reached"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for bad in [
+        "superbowl",
+        &format!("{location}:bad tag"),
+        &format!("{location}@sha256:1"),
+    ] {
+        let (output, _) = inspect(&["inspect", bad, "--plain-http"]);
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+    }
+}
