@@ -205,6 +205,17 @@ pub struct ServeArgs {
     /// (digests verified) at start and again on SIGHUP.
     #[arg(long, env = "TYPEHOUSE_FROM", conflicts_with = "types")]
     pub from: Option<CatalogReference>,
+    /// A registry to list under /registries/NAME: NAME=URL, as in
+    /// hub=https://registry.example.com (http:// for plain HTTP); repeat it, or give several
+    /// separated by commas. Credentials come from the Docker config file. No other registry is
+    /// ever contacted.
+    #[arg(
+        long = "registry",
+        value_name = "NAME=URL",
+        env = "TYPEHOUSE_REGISTRIES",
+        value_delimiter = ','
+    )]
+    pub registries: Vec<crate::oci::registries::RegistryConfig>,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }
@@ -350,6 +361,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     config.checks_per_minute = args.checks_per_minute;
     config.trusted_proxies = args.trusted_proxies;
     config.public_url = args.public_url;
+    config.registries = args.registries;
     config.pending_expiry = (args.pending_expiry_days > 0).then(|| {
         std::time::Duration::from_secs(args.pending_expiry_days.saturating_mul(24 * 3600))
     });

@@ -21,6 +21,8 @@ use super::openapi::OpenApiDocument;
 use super::problem::problem_for_status;
 use super::routes;
 use super::state::{AppState, DEFAULT_CHECKS_PER_MINUTE};
+use crate::oci::Credentials;
+use crate::oci::registries::{Registries, RegistryConfig};
 use crate::service::{self, CatalogSource, LoadError, Service, reload};
 use crate::store::Store;
 
@@ -53,6 +55,8 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// Pending and invalid submissions older than this are removed; `None` keeps them.
     pub pending_expiry: Option<Duration>,
+    /// The registries `/registries` lists; their credentials come from the Docker config.
+    pub registries: Vec<RegistryConfig>,
 }
 
 /// How long a submission waits for review before it expires, unless configured.
@@ -77,6 +81,7 @@ impl ServeConfig {
             trusted_proxies: Vec::new(),
             public_url: None,
             pending_expiry: Some(DEFAULT_PENDING_EXPIRY),
+            registries: Vec::new(),
         }
     }
 }
@@ -118,6 +123,8 @@ pub enum StartError {
     Catalog(std::io::Error),
     #[error("the catalog has {0} error(s); run `typehouse check` on it")]
     Invalid(usize, Vec<crate::catalog::Diagnostic>),
+    #[error("cannot set up the registries: {0}")]
+    Registries(String),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -168,6 +175,12 @@ impl Application {
         };
         state.trusted_proxies = config.trusted_proxies.clone();
         state.public_url = config.public_url.clone();
+        state.registries = Arc::new(
+            Registries::new(&config.registries, |host| {
+                Credentials::from_docker_config(host).map_err(|e| e.to_string())
+            })
+            .map_err(StartError::Registries)?,
+        );
         let state = Arc::new(state);
 
         reload::recover(&service, config.source.clone());

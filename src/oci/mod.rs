@@ -10,6 +10,7 @@
 pub mod artifact;
 pub mod credentials;
 pub mod inspect;
+pub mod registries;
 mod transfer;
 
 use std::fmt;

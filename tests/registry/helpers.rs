@@ -629,12 +629,21 @@ pub struct Service {
 
 impl Service {
     pub async fn start(source: CatalogSource) -> Result<Self, StartError> {
+        Self::start_with(source, |_| {}).await
+    }
+
+    /// Started with `configure` applied to its settings (registries, for one).
+    pub async fn start_with(
+        source: CatalogSource,
+        configure: impl FnOnce(&mut ServeConfig),
+    ) -> Result<Self, StartError> {
         let data = TempDir::new().unwrap();
         let mut config = ServeConfig::new(source.clone());
         config.bind = "127.0.0.1:0".into();
         config.data = data.path().to_path_buf();
         config.watch_interval = None;
         config.workers = Some(1);
+        configure(&mut config);
         let application = Application::build(config)?;
         let address = format!("http://127.0.0.1:{}", application.port());
         let state = application.state.clone();

@@ -9,15 +9,19 @@
 //! (<https://github.com/opencontainers/distribution-spec/blob/967efdc079b91785ad18c77cc4f8991a47feefbf/spec.md#referrers-tag-schema>).
 //! The test pushes that index as oras and notation do on such a registry.
 
+use fantoccini::Locator;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use typehouse::oci::inspect::{Connection, Quiet, Target};
+use typehouse::oci::registries::RegistryConfig;
 use typehouse::oci::{self, Credentials};
+use typehouse::service::CatalogSource;
 
 use crate::clients::push_chart_as;
+use crate::driver::{Driver, save_screenshot};
 use crate::helpers::{
-    EMPTY_CONFIG, Fetched, Registry, assert_success, catalog, oci_index_layout, skopeo_copy_all,
-    typehouse,
+    EMPTY_CONFIG, Fetched, Registry, Service, assert_success, catalog, oci_index_layout,
+    skopeo_copy_all, typehouse,
 };
 
 pub const SUPERBOWL: &str = "marketing/campaigns/shoes/superbowl";
@@ -401,4 +405,291 @@ async fn inspect_exits_1_for_an_artifact_that_does_not_conform_and_2_on_errors()
         let (output, _) = inspect(&["inspect", bad, "--plain-http"]);
         assert_eq!(output.status.code(), Some(2), "{bad}");
     }
+}
+
+/// The service with the test registry configured as `local`, and a registry nobody answers
+/// for as `gone`.
+async fn service_for(registry: &Registry) -> Service {
+    let local: RegistryConfig = format!("local=http://{}", registry.host).parse().unwrap();
+    let gone: RegistryConfig = format!("gone=http://127.0.0.1:{}", crate::helpers::free_port())
+        .parse()
+        .unwrap();
+    Service::start_with(CatalogSource::Embedded, |config| {
+        config.registries = vec![local, gone];
+    })
+    .await
+    .expect("the service starts")
+}
+
+async fn get(service: &Service, path: &str, accept: &str) -> reqwest::Response {
+    service
+        .client
+        .get(format!("{}{path}", service.address))
+        .header("Accept", accept)
+        .send()
+        .await
+        .expect("the service answers")
+}
+
+#[actix_web::test]
+async fn the_service_lists_a_configured_registry_as_json_the_same_as_inspect() {
+    let registry = Registry::start().await;
+    let pushed = push_superbowl(&registry, SUPERBOWL).await;
+    let service = service_for(&registry).await;
+    let location = format!("{}/{SUPERBOWL}", registry.host);
+
+    let configured: Value = get(&service, "/registries", "application/json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        configured["registries"][0],
+        json!({"name": "local", "url": format!("http://{}", registry.host)})
+    );
+
+    let response = get(
+        &service,
+        &format!("/registries/local/{SUPERBOWL}"),
+        "application/json",
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let served: Value = response.json().await.unwrap();
+    let (output, json) = inspect(&["inspect", &location, "--plain-http", "--format", "json"]);
+    assert_success("typehouse inspect", &output);
+    let inspected: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(served, inspected, "the service and inspect answer alike");
+    let image = tagged(&served, "1");
+    assert_eq!(image["children"].as_array().unwrap().len(), 2);
+    assert_eq!(image["referrers"].as_array().unwrap().len(), 2);
+
+    // A tag, and a digest, as in an image reference.
+    let one: Value = get(
+        &service,
+        &format!("/registries/local/{SUPERBOWL}:chart-1"),
+        "application/json",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        one["artifacts"][0]["classification"]["type"]["id"],
+        "cncf/helm-chart"
+    );
+    let signature: Value = get(
+        &service,
+        &format!("/registries/local/{SUPERBOWL}@{}", pushed.signature),
+        "application/json",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        signature["artifacts"][0]["classification"]["type"]["id"],
+        "notaryproject/signature"
+    );
+
+    // Clear problems, never a 500: what the registry lacks is 404, a registry that does not
+    // answer 502, an unconfigured name 404, a bad reference 400.
+    for (path, status, says) in [
+        (format!("/registries/local/{SUPERBOWL}:2"), 404, "not found"),
+        (
+            "/registries/local/no/such/repository".into(),
+            404,
+            "not found",
+        ),
+        ("/registries/gone/team/app".into(), 502, "cannot be reached"),
+        (
+            "/registries/elsewhere/team/app".into(),
+            404,
+            "no registry named `elsewhere`",
+        ),
+        (
+            format!("/registries/local/{SUPERBOWL}:bad%20tag"),
+            400,
+            "tag",
+        ),
+        ("/registries/local/UPPER/case".into(), 400, "repository"),
+    ] {
+        let response = get(&service, &path, "application/json").await;
+        assert_eq!(response.status(), status, "{path}");
+        assert_eq!(
+            response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/problem+json"),
+            "{path}"
+        );
+        let problem: Value = response.json().await.unwrap();
+        assert!(
+            problem["detail"].as_str().unwrap().contains(says),
+            "{path}: {problem}"
+        );
+    }
+    // A URL never names a host the service contacts: a host in the path is a repository.
+    let response = get(
+        &service,
+        "/registries/local/evil.example.com/team/app",
+        "application/json",
+    )
+    .await;
+    assert_eq!(response.status(), 404);
+}
+
+#[actix_web::test]
+async fn in_chromium_the_listing_page_shows_each_artifact_typed_with_referrers_under_their_subject()
+{
+    let registry = Registry::start().await;
+    let pushed = push_superbowl(&registry, SUPERBOWL).await;
+    let service = service_for(&registry).await;
+    let location = format!("{}/{SUPERBOWL}", registry.host);
+    let driver = Driver::start();
+    let browser = driver.browser(1280, 1000).await;
+
+    // From the classify page, "inspect a reference" leads to the registries page and its form.
+    browser
+        .goto(&format!("{}/classify", service.address))
+        .await
+        .expect("the classify page loads");
+    browser
+        .find(Locator::LinkText("inspect a reference"))
+        .await
+        .expect("the classify page links the registries")
+        .click()
+        .await
+        .unwrap();
+    let current = browser.current_url().await.unwrap();
+    assert!(current.path().ends_with("/registries"), "{current}");
+    browser
+        .find(Locator::Css("#reference"))
+        .await
+        .unwrap()
+        .send_keys(SUPERBOWL)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form[data-inspect-form] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let current = browser.current_url().await.unwrap();
+    assert!(
+        current
+            .path()
+            .ends_with(&format!("/registries/local/{SUPERBOWL}")),
+        "{current}"
+    );
+
+    // A row per artifact, in tree order: the index, its platforms, its referrers, the chart.
+    let rows: Value = browser
+        .execute(
+            "return Array.from(document.querySelectorAll('tr[data-artifact]')).map(r => ({\
+               kind: r.dataset.kind, type: r.dataset.type || null, digest: r.dataset.digest,\
+               label: r.querySelector('.row-label').textContent.trim(),\
+               typeName: r.querySelector('.row-type a').textContent.trim(),\
+               icon: !!r.querySelector('img.type-icon'),\
+               slot: !!r.querySelector('.type-icon'),\
+               conforms: r.querySelector('.badge').textContent.trim(),\
+               commands: Array.from(r.querySelectorAll('.command code')).map(c => c.textContent)}))",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let rows = rows.as_array().unwrap();
+    let summary: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap().to_string(),
+                r["label"].as_str().unwrap().to_string(),
+                r["type"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let expect = |kind: &str, label: &str, id: &str| (kind.into(), label.into(), id.into());
+    assert_eq!(
+        summary,
+        [
+            expect("tag", "1", "opencontainers/image-index"),
+            expect("platform", "linux/amd64", "opencontainers/image"),
+            expect("platform", "linux/arm64", "opencontainers/image"),
+            expect("referrer", "referrer", "spdx/sbom"),
+            expect("referrer", "referrer", "notaryproject/signature"),
+            expect("tag", "chart-1", "cncf/helm-chart"),
+        ]
+    );
+    let catalog = catalog();
+    for row in rows {
+        assert_eq!(row["conforms"], "yes", "{row}");
+        // The type's icon where it has one, its initial otherwise.
+        let entry = catalog.get_str(row["type"].as_str().unwrap()).unwrap();
+        let has_icon = catalog
+            .published(entry.latest())
+            .unwrap()
+            .icon_svg
+            .is_some();
+        assert_eq!(row["icon"], has_icon, "{row}");
+        assert_eq!(row["slot"], true, "{row}");
+    }
+    assert_eq!(rows[0]["typeName"], "OCI image index");
+    assert_eq!(rows[5]["typeName"], "Helm chart");
+    assert_eq!(rows[3]["digest"], json!(pushed.sbom));
+    assert!(
+        rows[4]["commands"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(format!(
+                "notation verify {location}@{}",
+                pushed.image.digest
+            ))),
+        "{}",
+        rows[4]
+    );
+    // The actions are copyable: the script shows the copy buttons.
+    let copy_buttons: Value = browser
+        .execute(
+            "return Array.from(document.querySelectorAll('tr[data-artifact] button.copy'))\
+               .filter(b => !b.hidden).length",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert!(copy_buttons.as_u64().unwrap() >= 6, "{copy_buttons}");
+    // A page like every other: the layout, one h1.
+    let shape: Value = browser
+        .execute(
+            "return [document.doctype && document.doctype.name, document.documentElement.lang,\
+               document.querySelectorAll('h1').length, !!document.querySelector('main#main')]",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(shape, json!(["html", "en", 1, true]));
+    // The navigation marks the registries.
+    let current_nav: Value = browser
+        .execute(
+            "return document.querySelector('.site-nav a[aria-current=page]').textContent",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(current_nav, "Registries");
+    save_screenshot(&browser, "registry-listing.png").await;
+    driver
+        .assert_no_console_errors(&browser, "the listing page")
+        .await;
+    browser.close().await.expect("the browser closes");
 }

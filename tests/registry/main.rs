@@ -9,6 +9,12 @@
 mod catalog;
 mod clients;
 mod credential_helpers;
+#[path = "../pages/driver.rs"]
+#[allow(
+    dead_code,
+    reason = "the page tests' driver; the registry tests use part of it"
+)]
+mod driver;
 mod helpers;
 mod listings;
 mod producers;

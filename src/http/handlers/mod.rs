@@ -5,6 +5,7 @@ pub mod classify;
 pub mod media_types;
 pub mod meta;
 pub mod pages;
+pub mod registries;
 pub mod shared;
 pub mod submissions;
 pub mod types;
