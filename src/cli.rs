@@ -216,6 +216,11 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub registries: Vec<crate::oci::registries::RegistryConfig>,
+    /// Manifest pushes (from registries' notifications, POST /hooks/registries/NAME, with the
+    /// bearer token in TYPEHOUSE_HOOK_TOKEN) waiting to be classified at most; past it a
+    /// notification gets 503 and the registry sends it again.
+    #[arg(long, env = "TYPEHOUSE_HOOK_QUEUE", default_value_t = crate::http::hooks::DEFAULT_HOOK_QUEUE)]
+    pub hook_queue: usize,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }
@@ -362,6 +367,11 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     config.trusted_proxies = args.trusted_proxies;
     config.public_url = args.public_url;
     config.registries = args.registries;
+    config.hook_queue = args.hook_queue;
+    // Like the review token: from the environment only, never on a command line.
+    config.hook_token = std::env::var("TYPEHOUSE_HOOK_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
     config.pending_expiry = (args.pending_expiry_days > 0).then(|| {
         std::time::Duration::from_secs(args.pending_expiry_days.saturating_mul(24 * 3600))
     });

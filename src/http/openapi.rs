@@ -196,6 +196,10 @@ impl utoipa::Modify for ReviewSecurity {
             "review",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+        components.add_security_scheme(
+            "hook",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
@@ -753,17 +757,18 @@ pub mod paths {
     pub fn list_registries() {}
 
     #[utoipa::path(get, path = "/registries/{name}", tag = "registries",
-        params(("name" = String, Path, description = "A configured registry's name", example = "hub")),
+        params(("name" = String, Path, description = "A configured registry's name", example = "hub", pattern = r"^[a-z0-9-]{1,64}$")),
         responses(
             (status = 200, description = "The registry, and the manifest pushes its notifications reported, newest first, typed", body = RegistryPushes),
+            (status = 400, description = "Control characters in the path", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "No registry of that name is configured", body = Problem, content_type = "application/problem+json"),
         ))]
     pub fn get_registry() {}
 
     #[utoipa::path(get, path = "/registries/{name}/{reference}", tag = "registries",
         params(
-            ("name" = String, Path, description = "A configured registry's name", example = "hub"),
-            ("reference" = String, Path, description = "`REPOSITORY` (every tag), `REPOSITORY:TAG` or `REPOSITORY@DIGEST`, as in an image reference; the repository's `/` stay as they are", example = "marketing/campaigns/shoes/superbowl:1"),
+            ("name" = String, Path, description = "A configured registry's name", example = "hub", pattern = r"^[a-z0-9-]{1,64}$"),
+            ("reference" = String, Path, description = "`REPOSITORY` (every tag), `REPOSITORY:TAG` or `REPOSITORY@DIGEST`, as in an image reference; the repository's `/` stay as they are", example = "marketing/campaigns/shoes/superbowl:1", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"),
         ),
         responses(
             (status = 200, description = "Every manifest there, classified: an index's children with their platforms, the referrers under their subject", body = Listing),
@@ -772,4 +777,20 @@ pub mod paths {
             (status = 502, description = "The registry cannot be reached, refused the service's credentials, timed out, or sent a manifest over 4 MiB", body = Problem, content_type = "application/problem+json"),
         ))]
     pub fn registry_listing() {}
+
+    #[utoipa::path(post, path = "/hooks/registries/{name}", tag = "registries",
+        params(("name" = String, Path, description = "A configured registry's name", example = "hub", pattern = r"^[a-z0-9-]{1,64}$")),
+        request_body(content = Object, description = "The distribution registry's notification envelope, `{\"events\": [...]}`: each manifest push (`action` `push`, a manifest `mediaType` in `target`) is fetched from the registry, classified and recorded", content_type = "application/vnd.docker.distribution.events.v1+json"),
+        security(("hook" = [])),
+        responses(
+            (status = 202, description = "The manifest pushes are queued: `{\"queued\": N}`", body = Object),
+            (status = 400, description = "Not an envelope", body = Problem, content_type = "application/problem+json"),
+            (status = 401, description = "No or wrong bearer token", body = Problem, content_type = "application/problem+json"),
+            (status = 403, description = "Push notifications are not enabled", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "No registry of that name is configured", body = Problem, content_type = "application/problem+json"),
+            (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
+            (status = 415, description = "Not sent as JSON", body = Problem, content_type = "application/problem+json"),
+            (status = 503, description = "The queue is full: send it again after `Retry-After` seconds (the registry retries by itself)", body = Problem, content_type = "application/problem+json"),
+        ))]
+    pub fn registry_hook() {}
 }

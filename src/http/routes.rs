@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 use utoipa::openapi::path::PathsBuilder;
 
-use super::handlers::{classify, media_types, meta, pages, registries, submissions, types};
+use super::handlers::{classify, hooks, media_types, meta, pages, registries, submissions, types};
 use super::openapi::{self, paths as docs};
 use super::problem::ApiError;
 use super::startup::MAX_BODY_BYTES;
@@ -214,6 +214,12 @@ pub static ROUTES: &[Route] = &[
         |p| p.path_from::<docs::__path_registry_listing>(),
     )
     .mounted(Mount::Under("/registries")),
+    Route::api(
+        Post,
+        "/hooks/registries/{name}",
+        || web::to(hooks::post),
+        |p| p.path_from::<docs::__path_registry_hook>(),
+    ),
     Route::page(Get, "/", || web::to(pages::home)),
     Route::page(Get, "/api", || web::to(pages::api)),
     Route::page(Get, "/static/{file}", || web::to(pages::asset)),
@@ -506,6 +512,7 @@ mod tests {
                 "/registries/{name}/{reference}",
             ),
             ("/registries/hub", "/registries/{name}"),
+            ("/hooks/registries/hub", "/hooks/registries/{name}"),
             ("/types/", "unmatched"),
             ("/types/a//versions", "unmatched"),
             ("/submissions/7/approve/x", "unmatched"),

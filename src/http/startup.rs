@@ -16,6 +16,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use super::access::{CheckQueue, Cidr, RateLimiter, ReviewTokens};
 use super::body::PROBLEM_JSON;
 use super::handlers::shared::{self, Submissions};
+use super::hooks::{self, DEFAULT_HOOK_QUEUE, HookQueue, HookToken};
 use super::negotiate::prefers_html;
 use super::openapi::OpenApiDocument;
 use super::problem::problem_for_status;
@@ -57,6 +58,10 @@ pub struct ServeConfig {
     pub pending_expiry: Option<Duration>,
     /// The registries `/registries` lists; their credentials come from the Docker config.
     pub registries: Vec<RegistryConfig>,
+    /// The bearer token registries' push notifications carry; `None` disables the hooks.
+    pub hook_token: Option<String>,
+    /// Manifest pushes waiting to be classified at most; past it a notification gets 503.
+    pub hook_queue: usize,
 }
 
 /// How long a submission waits for review before it expires, unless configured.
@@ -82,6 +87,8 @@ impl ServeConfig {
             public_url: None,
             pending_expiry: Some(DEFAULT_PENDING_EXPIRY),
             registries: Vec::new(),
+            hook_token: None,
+            hook_queue: DEFAULT_HOOK_QUEUE,
         }
     }
 }
@@ -181,6 +188,19 @@ impl Application {
             })
             .map_err(StartError::Registries)?,
         );
+        if let Some(token) = config.hook_token.as_deref().filter(|t| !t.is_empty()) {
+            let (queue, receiver) = HookQueue::new(HookToken::new(token), config.hook_queue);
+            let worker = hooks::work(
+                receiver,
+                Arc::clone(&state.registries),
+                Arc::clone(&service),
+                submissions.store.clone(),
+            );
+            // Without a configured registry there is nothing to notify about.
+            if state.registries.spawn(worker) {
+                state.hooks = Some(queue);
+            }
+        }
         let state = Arc::new(state);
 
         reload::recover(&service, config.source.clone());

@@ -9,6 +9,7 @@ use actix_web::HttpRequest;
 use actix_web::http::header;
 
 use super::access::{CheckQueue, Cidr, client_address};
+use super::hooks::HookQueue;
 use super::metrics::Metrics;
 use crate::oci::registries::Registries;
 use crate::service::{Service, Snapshot};
@@ -26,6 +27,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The registries the listings inspect (`--registry NAME=URL`); none by default.
     pub registries: Arc<Registries>,
+    /// Where registries' push notifications wait; `None` when they are not enabled.
+    pub hooks: Option<HookQueue>,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
             trusted_proxies: Vec::new(),
             public_url: None,
             registries: Arc::new(Registries::none()),
+            hooks: None,
         }
     }
 

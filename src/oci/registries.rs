@@ -130,6 +130,18 @@ impl Registries {
         })
     }
 
+    /// Runs `task` on the registries' runtime (the push notifications' worker); `false` when
+    /// no registry is configured, so there is no runtime.
+    pub fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) -> bool {
+        match &self.runtime {
+            Some(runtime) => {
+                runtime.spawn(task);
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn all(&self) -> impl Iterator<Item = &RegistryConfig> {
         self.configured.iter().map(|c| &c.config)
     }

@@ -68,11 +68,26 @@ impl Registry {
         Self::launch(true).await
     }
 
+    /// A registry on `host` whose notifications go to `url` with `token` as bearer token, as
+    /// distribution's `notifications.endpoints` configure them.
+    pub async fn start_notifying(host: &str, url: &str, token: &str) -> Self {
+        let notifications = format!(
+            "notifications:\n  endpoints:\n    - name: typehouse\n      url: {url}\n      \
+             headers:\n        Authorization: [\"Bearer {token}\"]\n      timeout: 5s\n      \
+             threshold: 5\n      backoff: 1s\n"
+        );
+        Self::launch_with(false, Some(host), &notifications).await
+    }
+
     async fn launch(with_auth: bool) -> Self {
+        Self::launch_with(with_auth, None, "").await
+    }
+
+    async fn launch_with(with_auth: bool, host: Option<&str>, extra: &str) -> Self {
         // A free port can be taken by another test between the probe and the registry's bind:
         // then the registry exits and the next attempt takes another port.
         for attempt in 1..=3 {
-            let mut registry = Self::spawn(with_auth);
+            let mut registry = Self::spawn(with_auth, host, extra);
             match registry.wait_until_ready(with_auth).await {
                 Ok(()) => return registry,
                 Err(log) if attempt == 3 => {
@@ -87,10 +102,10 @@ impl Registry {
         unreachable!("the last attempt returns or panics")
     }
 
-    fn spawn(with_auth: bool) -> Self {
+    fn spawn(with_auth: bool, host: Option<&str>, extra: &str) -> Self {
         let dir = TempDir::new().expect("a temporary directory");
         let storage = dir.path().join("storage");
-        let host = format!("127.0.0.1:{}", free_port());
+        let host = host.map_or_else(|| format!("127.0.0.1:{}", free_port()), String::from);
         // distribution 2.8 stores any layer and artifact media type as long as the blobs
         // exist, so it needs no validation settings; `storage.delete` lets clients delete
         // content; no blob cache, so a blob changed on disk is served as it is.
@@ -109,6 +124,7 @@ impl Registry {
                 htpasswd.display()
             ));
         }
+        config.push_str(extra);
         let config_path = dir.path().join("config.yml");
         std::fs::write(&config_path, config).unwrap();
         let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();

@@ -16,5 +16,6 @@ mod credential_helpers;
 )]
 mod driver;
 mod helpers;
+mod hooks;
 mod listings;
 mod producers;

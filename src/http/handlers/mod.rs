@@ -2,6 +2,7 @@
 //! which none of them is imported by.
 
 pub mod classify;
+pub mod hooks;
 pub mod media_types;
 pub mod meta;
 pub mod pages;

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::shared::{decode_tail, page};
+use super::shared::{Submissions, decode_tail, page};
 use crate::http::body::respond_dynamic;
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
@@ -15,7 +15,7 @@ use crate::http::state::AppState;
 use crate::oci::inspect::{InspectError, Target};
 use crate::oci::registries::RegistryConfig;
 use crate::pages::Paths;
-use crate::pages::registries::{self as registry_pages, RegistryLink};
+use crate::pages::registries::{self as registry_pages, PushView, RegistryLink};
 
 /// The inspect form on the registries page, sent with GET.
 #[derive(Debug, Default, Deserialize)]
@@ -64,11 +64,18 @@ pub async fn list(
 }
 
 /// `GET /registries/{name}/{repository}[:{tag}|@{digest}]`: the listing.
-pub async fn get(request: HttpRequest, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    request: HttpRequest,
+    state: Data<AppState>,
+    submissions: Data<Submissions>,
+) -> Result<HttpResponse, ApiError> {
     let tail = decode_tail(&request, "/registries/")?;
     let (name, reference) = match tail.split_once('/') {
         Some((name, reference)) if !reference.is_empty() => (name, reference),
-        None if !tail.is_empty() => return registry(&request, &state, &tail),
+        None if !tail.is_empty() => {
+            let name = tail.into_owned();
+            return registry(&request, &state, &submissions, &name).await;
+        }
         _ => {
             return Err(ApiError::NotFound(format!(
                 "nothing at /registries/{tail}: name a registry and a repository, as in /registries/NAME/REPOSITORY[:TAG|@DIGEST]"
@@ -103,23 +110,48 @@ pub async fn get(request: HttpRequest, state: Data<AppState>) -> Result<HttpResp
     Ok(no_store(respond_dynamic(&request, &value)))
 }
 
-/// `GET /registries/{name}`: the registry and the pushes it reported.
-fn registry(request: &HttpRequest, state: &AppState, name: &str) -> Result<HttpResponse, ApiError> {
+/// Recorded pushes a registry's page shows, newest first.
+const RECENT_PUSHES: usize = 100;
+
+/// `GET /registries/{name}`: the registry and the pushes it reported, newest first.
+async fn registry(
+    request: &HttpRequest,
+    state: &AppState,
+    submissions: &Data<Submissions>,
+    name: &str,
+) -> Result<HttpResponse, ApiError> {
     let Some(config) = state.registries.get(name) else {
         return Err(ApiError::NotFound(format!(
             "no registry named `{name}` is configured"
         )));
     };
+    let store = submissions.store.clone();
+    let registry = config.name.clone();
+    let pushes = actix_web::web::block(move || store.recent_pushes(&registry, RECENT_PUSHES))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     if prefers_html(request) {
+        let views: Vec<PushView> = pushes
+            .iter()
+            .map(|p| PushView {
+                repository: p.repository.clone(),
+                tag: p.tag.clone(),
+                digest: p.digest.clone(),
+                type_name: p.type_name.clone(),
+                type_id: p.type_id.clone(),
+                conforms: p.conforms,
+                at: p.at.to_string(),
+            })
+            .collect();
         let html = registry_pages::render_registry(
             &state.current().catalog,
             &link(config),
-            &[],
+            &views,
             &Paths::server(request.path()),
         );
         return Ok(no_store(page(request, html)));
     }
-    let pushes: Vec<serde_json::Value> = Vec::new();
     Ok(no_store(respond_dynamic(
         request,
         &json!({"name": config.name, "url": config.url(), "pushes": pushes}),
