@@ -287,6 +287,10 @@ async fn inspect_lists_the_superbowl_repository_typed_with_platforms_referrers_a
     }
     assert!(tree.contains("Helm chart"), "{tree}");
     assert!(!tree.contains("does not conform"), "{tree}");
+    // Kept for review beside the screenshots, as docs/registries.md shows it.
+    let saved = crate::driver::screenshot_dir();
+    std::fs::write(saved.join("superbowl-inspect.txt"), &tree).expect("the tree is saved");
+    std::fs::write(saved.join("superbowl-inspect.json"), &json).expect("the JSON is saved");
 
     // One tag and one digest: the same artifact alone.
     let (output, json) = inspect(&[
