@@ -358,6 +358,9 @@ struct Found {
     media_type: String,
     size: Option<u64>,
     artifact_type: Option<String>,
+    /// The cosign `.sig`, `.att` or `.sbom` tag it was found through, rather than a
+    /// referrers list.
+    cosign_tag: Option<String>,
 }
 
 /// Inspects one registry, keeping its answers: manifests by digest (they never change), tag
@@ -636,6 +639,7 @@ impl Inspector {
                 media_type: entry.media_type,
                 size: u64::try_from(entry.size).ok(),
                 artifact_type: entry.artifact_type,
+                cosign_tag: None,
             })
             .collect();
         let tag_prefix = digest.replacen(':', "-", 1);
@@ -657,6 +661,7 @@ impl Inspector {
                 media_type,
                 size: Some(fetched.bytes.len() as u64),
                 artifact_type: None,
+                cosign_tag: Some(tag),
             });
         }
         lock(&self.referrers).put(key, found.clone());
@@ -823,9 +828,11 @@ fn name_referrers(artifact: &mut Artifact, by_digest: &HashMap<&str, Vec<String>
     }
 }
 
-/// The subject a referrer's actions act on.
+/// The subject of a referrer, which its actions may act on.
 struct Subject<'a> {
     digest: &'a str,
+    /// Found through cosign's tag scheme, whose artifacts carry no `subject` of their own.
+    cosign_tag: bool,
 }
 
 /// One listing's walk through manifests, children and referrers.
@@ -928,9 +935,12 @@ impl Walk<'_> {
                 let mut artifact = self
                     .node(
                         &fetched,
-                        Vec::new(),
+                        found.cosign_tag.iter().cloned().collect(),
                         None,
-                        Some(Subject { digest: subject }),
+                        Some(Subject {
+                            digest: subject,
+                            cosign_tag: found.cosign_tag.is_some(),
+                        }),
                         depth + 1,
                     )
                     .await;
@@ -964,8 +974,7 @@ impl Walk<'_> {
     }
 
     /// Classifies as `POST /classify` does, with the config blob where the matched type has a
-    /// config schema, and actions filled for where the artifact is: a referrer whose type
-    /// needs a subject (a signature, an attestation) acts on its subject.
+    /// config schema, and actions filled for where the artifact is (see below for referrers).
     async fn classify(
         &self,
         document: &Value,
@@ -997,9 +1006,16 @@ impl Walk<'_> {
                         .map_err(|e| e.to_string())?;
                 }
             }
-            if let Some(subject) = subject
-                && published.definition.subject == Some(SubjectRule::Required)
-            {
+            // A type that requires a subject (a signature, an attestation) acts on it; so do
+            // cosign's tag-scheme types, which state no subject rule: their commands (`cosign
+            // verify`, `cosign download sbom`) name the signed image. Others (an SPDX SBOM, whose
+            // `oras pull` fetches the SBOM) act on themselves.
+            let on_subject = match (subject, published.definition.subject) {
+                (Some(_), Some(SubjectRule::Required)) => subject,
+                (Some(found), None) if found.cosign_tag => subject,
+                _ => None,
+            };
+            if let Some(subject) = on_subject {
                 let on_subject = self.reference(None, subject.digest)?;
                 answer.actions = classify::render_actions(published, &on_subject);
             }

@@ -356,6 +356,28 @@ async fn inspect_exits_1_for_an_artifact_that_does_not_conform_and_2_on_errors()
     }
     entries.push(broken.clone());
     referrers_tag(&registry, SUPERBOWL, &pushed.image.digest, &entries).await;
+    // `cosign sign` in its tag mode: the simple-signing payload under `sha256-<hex>.sig`, with
+    // the image config and no `subject`; found through the tag, its actions verify the image.
+    let cosign_config = registry
+        .put_blob(
+            SUPERBOWL,
+            "application/vnd.oci.image.config.v1+json",
+            br#"{"architecture":"","created":"0001-01-01T00:00:00Z","os":"","config":{},"rootfs":{"type":"layers","diff_ids":[]}}"#,
+        )
+        .await;
+    let mut payload = registry
+        .put_blob(
+            SUPERBOWL,
+            "application/vnd.dev.cosign.simplesigning.v1+json",
+            br#"{"critical":{"identity":{"docker-reference":"superbowl"},"image":{"docker-manifest-digest":"sha256:00"},"type":"cosign container image signature"},"optional":null}"#,
+        )
+        .await;
+    payload["annotations"] = json!({"dev.cosignproject.cosign/signature": "MEUCIQ=="});
+    let cosign = json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": cosign_config, "layers": [payload]});
+    let cosign_tag = format!("{}.sig", pushed.image.digest.replace(':', "-"));
+    let response = registry.put_manifest(SUPERBOWL, &cosign_tag, &cosign).await;
+    assert_eq!(response.status(), 201, "PUT the cosign signature");
 
     let (output, json) = inspect(&["inspect", &location, "--plain-http", "--format", "json"]);
     assert_eq!(output.status.code(), Some(1), "{json}");
@@ -375,6 +397,25 @@ async fn inspect_exits_1_for_an_artifact_that_does_not_conform_and_2_on_errors()
             .iter()
             .any(|p| p["code"] == "missing-annotation"),
         "{bad:#}"
+    );
+    let cosign = image["referrers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["classification"]["type"]["id"] == "sigstore/cosign-signature")
+        .unwrap_or_else(|| panic!("the cosign signature is a referrer: {image:#}"));
+    assert_eq!(cosign["tags"], json!([cosign_tag]));
+    assert_eq!(cosign["classification"]["conforms"], true, "{cosign:#}");
+    assert!(
+        commands(cosign)[0]
+            .starts_with(&format!("cosign verify {location}@{}", pushed.image.digest)),
+        "{:?}",
+        commands(cosign)
+    );
+    assert_eq!(
+        listing["artifacts"].as_array().unwrap().len(),
+        2,
+        "the .sig tag is no artifact of its own: {listing:#}"
     );
     let (output, tree) = inspect(&["inspect", &location, "--plain-http"]);
     assert_eq!(output.status.code(), Some(1));
