@@ -32,6 +32,10 @@ use crate::catalog::reference::{Reference, ReferenceInput};
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 /// Config blobs larger than this are not fetched to check them against a config schema.
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+/// Manifests and config blobs up to this size are kept by digest; larger ones are fetched each
+/// time, so that a cache of [`Connection::cache_entries`] entries holds at most that many times
+/// this.
+pub const MAX_CACHED_BYTES: usize = 64 * 1024;
 /// Referrers of referrers are followed this deep (a signature on an SBOM on an image).
 const MAX_REFERRER_DEPTH: usize = 2;
 /// cosign's tag suffixes: `sha256-<hex>.sig` holds the signatures of `sha256:<hex>`.
@@ -602,7 +606,9 @@ impl Inspector {
                 message: format!("the registry sent manifest {computed} for {wanted}"),
             });
         }
-        lock(&self.manifests).put(computed.clone(), bytes.clone());
+        if bytes.len() <= MAX_CACHED_BYTES {
+            lock(&self.manifests).put(computed.clone(), bytes.clone());
+        }
         Ok(Fetched {
             digest: computed,
             bytes,
@@ -698,7 +704,9 @@ impl Inspector {
             return None;
         }
         let config: Value = serde_json::from_slice(&bytes).ok()?;
-        lock(&self.configs).put(digest.to_string(), config.clone());
+        if bytes.len() <= MAX_CACHED_BYTES {
+            lock(&self.configs).put(digest.to_string(), config.clone());
+        }
         Some(config)
     }
 
