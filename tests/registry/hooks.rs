@@ -220,3 +220,57 @@ async fn the_registry_notifies_each_push_and_the_service_records_it_typed_across
     assert_eq!(after, before);
     assert!(done(&after));
 }
+
+#[actix_web::test]
+async fn an_envelope_the_queue_has_no_room_for_is_refused_with_retry_after_not_dropped() {
+    // Nothing listens where `local` points: the queued push is logged as not fetched.
+    let unreachable = format!("local=http://127.0.0.1:{}", free_port());
+    let service = crate::helpers::Service::start_with(
+        typehouse::service::CatalogSource::Embedded,
+        |config| {
+            config.registries = vec![unreachable.parse().unwrap()];
+            config.hook_token = Some(TOKEN.into());
+            config.hook_queue = 1;
+        },
+    )
+    .await
+    .expect("the service starts");
+    let event = |tag: &str| {
+        json!({"action": "push", "target": {
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": format!("sha256:{}", "a".repeat(64)), "size": 100,
+            "repository": "team/app", "tag": tag}})
+    };
+    let post = |events: Value| {
+        service
+            .client
+            .post(format!("{}/hooks/registries/local", service.address))
+            .header("Authorization", format!("Bearer {TOKEN}"))
+            .header(
+                "Content-Type",
+                "application/vnd.docker.distribution.events.v1+json",
+            )
+            .body(json!({ "events": events }).to_string())
+            .send()
+    };
+    // Two pushes do not fit a queue of one: the whole envelope is refused, for the registry to
+    // send again.
+    let refused = post(json!([event("1"), event("2")])).await.unwrap();
+    assert_eq!(refused.status(), 503);
+    assert_eq!(
+        refused
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    // One does; blob pushes and pulls take no room.
+    let blob = json!({"action": "push", "target": {"mediaType": "application/octet-stream",
+        "digest": format!("sha256:{}", "b".repeat(64)), "repository": "team/app"}});
+    let accepted = post(json!([event("1"), blob])).await.unwrap();
+    assert_eq!(accepted.status(), 202);
+    assert_eq!(
+        accepted.json::<Value>().await.unwrap(),
+        json!({"queued": 1})
+    );
+}
