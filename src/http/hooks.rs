@@ -10,7 +10,7 @@
 //! (<https://github.com/distribution/distribution/blob/7c354a4b40feeea21d7eeae4de91c8ff7951e672/notifications/http.go>),
 //! so a full queue answers 503 and loses nothing.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -156,14 +156,19 @@ impl HookQueue {
     }
 }
 
-/// Classifies and records each queued push, one at a time, until the queue is gone.
+/// Classifies and records each queued push, one at a time, until the queue or the registries
+/// are gone. It runs on the registries' runtime, so it holds them weakly: the service's state
+/// owns them, and stopping the service stops the worker.
 pub async fn work(
     mut receiver: mpsc::Receiver<Job>,
-    registries: Arc<Registries>,
+    registries: Weak<Registries>,
     service: Arc<Service>,
     store: Store,
 ) {
     while let Some(job) = receiver.recv().await {
+        let Some(registries) = registries.upgrade() else {
+            break;
+        };
         let Some(host) = registries.get(&job.registry).map(|c| c.host.clone()) else {
             continue;
         };

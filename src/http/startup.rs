@@ -192,7 +192,7 @@ impl Application {
             let (queue, receiver) = HookQueue::new(HookToken::new(token), config.hook_queue);
             let worker = hooks::work(
                 receiver,
-                Arc::clone(&state.registries),
+                Arc::downgrade(&state.registries),
                 Arc::clone(&service),
                 submissions.store.clone(),
             );
