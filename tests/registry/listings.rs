@@ -738,3 +738,58 @@ async fn in_chromium_the_listing_page_shows_each_artifact_typed_with_referrers_u
         .await;
     browser.close().await.expect("the browser closes");
 }
+
+#[actix_web::test]
+async fn inspect_takes_credentials_as_publish_does() {
+    use crate::helpers::{TEST_PASSWORD, TEST_USER};
+    let registry = Registry::start_with_auth().await;
+    let reference = format!("{}/typehouse/catalog:1", registry.host);
+    let password = format!("{TEST_PASSWORD}\n");
+    let login = ["--plain-http", "--username", TEST_USER, "--password-stdin"];
+    let mut publish = vec!["publish", reference.as_str()];
+    publish.extend(login);
+    assert_success(
+        "typehouse publish",
+        &typehouse(&publish, None, Some(&password)),
+    );
+
+    // Anonymous: refused by the registry, a clear error, exit 2.
+    let (output, _) = inspect(&["inspect", &reference, "--plain-http"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not authorized"), "{stderr}");
+
+    // --username with the password on standard input.
+    let mut with_password = vec!["inspect", reference.as_str(), "--format", "json"];
+    with_password.extend(login);
+    let output = typehouse(&with_password, None, Some(&password));
+    assert_success("typehouse inspect --password-stdin", &output);
+    let listing: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        listing["artifacts"][0]["classification"]["type"]["id"],
+        "typehouse/catalog"
+    );
+
+    // The Docker config file, as `docker login` writes it.
+    let docker_config = TempDir::new().unwrap();
+    let auth = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(format!("{TEST_USER}:{TEST_PASSWORD}"))
+    };
+    std::fs::write(
+        docker_config.path().join("config.json"),
+        format!(
+            r#"{{"auths": {{"{}": {{"auth": "{auth}"}}}}}}"#,
+            registry.host
+        ),
+    )
+    .unwrap();
+    let output = typehouse(
+        &["inspect", &reference, "--plain-http", "--format", "json"],
+        Some(docker_config.path()),
+        None,
+    );
+    assert_success("typehouse inspect with the Docker config", &output);
+    let again: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(again, listing);
+}
