@@ -36,7 +36,8 @@ pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 /// time, so that a cache of [`Connection::cache_entries`] entries holds at most that many times
 /// this.
 pub const MAX_CACHED_BYTES: usize = 64 * 1024;
-/// Referrers of referrers are followed this deep (a signature on an SBOM on an image).
+/// Referrers are looked up for manifests this many levels below a listed one (index children
+/// and referrers both count), so a signature on an SBOM on an image is found.
 const MAX_REFERRER_DEPTH: usize = 2;
 /// cosign's tag suffixes: `sha256-<hex>.sig` holds the signatures of `sha256:<hex>`.
 const COSIGN_SUFFIXES: [&str; 3] = ["sig", "att", "sbom"];
