@@ -14,6 +14,8 @@ use crate::http::{Application, ServeConfig};
 use crate::oci::{self, CatalogReference, Credentials, OciError, Remote};
 use crate::service::CatalogSource;
 
+mod inspect;
+
 /// Exit code for problems found (check) or an invalid document (validate).
 const EXIT_PROBLEMS: u8 = 1;
 /// Exit code for usage and I/O errors.
@@ -102,6 +104,10 @@ pub enum Command {
     /// Exit 1 if the artifact is not a valid catalog or a digest does not match, 2 on usage or
     /// registry errors.
     Pull(PullArgs),
+    /// List what a registry holds, every manifest classified: its type, whether it conforms,
+    /// an index's platforms, the referrers under their subject, the actions filled in.
+    /// Exit 1 if an artifact does not conform, 2 on usage or registry errors.
+    Inspect(inspect::InspectArgs),
     /// Print a completion script for a shell, for example
     /// `typehouse completions bash > /etc/bash_completion.d/typehouse`.
     Completions {
@@ -199,6 +205,22 @@ pub struct ServeArgs {
     /// (digests verified) at start and again on SIGHUP.
     #[arg(long, env = "TYPEHOUSE_FROM", conflicts_with = "types")]
     pub from: Option<CatalogReference>,
+    /// A registry to list under /registries/NAME: NAME=URL, as in
+    /// hub=https://registry.example.com (http:// for plain HTTP); repeat it, or give several
+    /// separated by commas. Credentials come from the Docker config file. No other registry is
+    /// ever contacted.
+    #[arg(
+        long = "registry",
+        value_name = "NAME=URL",
+        env = "TYPEHOUSE_REGISTRIES",
+        value_delimiter = ','
+    )]
+    pub registries: Vec<crate::oci::registries::RegistryConfig>,
+    /// Manifest pushes (from registries' notifications, POST /hooks/registries/NAME, with the
+    /// bearer token in TYPEHOUSE_HOOK_TOKEN) waiting to be classified at most; past it a
+    /// notification gets 503 and the registry sends it again.
+    #[arg(long, env = "TYPEHOUSE_HOOK_QUEUE", default_value_t = crate::http::hooks::DEFAULT_HOOK_QUEUE)]
+    pub hook_queue: usize,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }
@@ -253,6 +275,7 @@ pub fn run(cli: Cli) -> ExitCode {
         } => run_submissions_export(&data, &out),
         Command::Publish(args) => run_publish(args),
         Command::Pull(args) => run_pull(args),
+        Command::Inspect(args) => inspect::run(args),
         Command::Completions { shell } => run_completions(shell),
         Command::Man { out } => run_man(out.as_deref()),
     }
@@ -343,6 +366,12 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     config.checks_per_minute = args.checks_per_minute;
     config.trusted_proxies = args.trusted_proxies;
     config.public_url = args.public_url;
+    config.registries = args.registries;
+    config.hook_queue = args.hook_queue;
+    // Like the review token: from the environment only, never on a command line.
+    config.hook_token = std::env::var("TYPEHOUSE_HOOK_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
     config.pending_expiry = (args.pending_expiry_days > 0).then(|| {
         std::time::Duration::from_secs(args.pending_expiry_days.saturating_mul(24 * 3600))
     });
@@ -587,7 +616,18 @@ fn write_new_dir(files: &CatalogFiles, out: &Path) -> std::io::Result<()> {
 /// The registry to talk to, with credentials from `--username`/`--password-stdin` or the
 /// Docker config file.
 fn remote(reference: CatalogReference, args: &RegistryArgs) -> Result<Remote, ExitCode> {
-    let credentials = match &args.username {
+    let credentials = credentials_for(reference.registry(), args)?;
+    Ok(Remote {
+        reference,
+        plain_http: args.plain_http,
+        credentials,
+    })
+}
+
+/// The credentials for `registry`: `--username` with the password on standard input, else
+/// the Docker config file's.
+fn credentials_for(registry: &str, args: &RegistryArgs) -> Result<Credentials, ExitCode> {
+    match &args.username {
         Some(username) => {
             let mut password = String::new();
             if let Err(error) = std::io::stdin().read_line(&mut password) {
@@ -599,19 +639,14 @@ fn remote(reference: CatalogReference, args: &RegistryArgs) -> Result<Remote, Ex
             if password.is_empty() {
                 return Err(usage_error("--password-stdin read an empty password"));
             }
-            Credentials::Basic {
+            Ok(Credentials::Basic {
                 username: username.clone(),
                 password,
-            }
+            })
         }
-        None => Credentials::from_docker_config(reference.registry())
-            .map_err(|error| usage_error(&error.to_string()))?,
-    };
-    Ok(Remote {
-        reference,
-        plain_http: args.plain_http,
-        credentials,
-    })
+        None => Credentials::from_docker_config(registry)
+            .map_err(|error| usage_error(&error.to_string())),
+    }
 }
 
 fn oci_error(error: OciError) -> ExitCode {

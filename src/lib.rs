@@ -17,8 +17,10 @@
 //! - [`pages`]: the HTML documentation (askama templates): one struct per page, filled with
 //!   view models from `catalog` and `submission`.
 //! - [`oci`]: the catalog as an OCI artifact: pack, push, pull (`publish`, `pull`,
-//!   `serve --from`, for which it implements [`service::RemoteCatalog`]).
-//! - [`http`]: the actix-web service: the URL table, handlers, caching, problem documents.
+//!   `serve --from`, for which it implements [`service::RemoteCatalog`]); and what a
+//!   registry holds, every manifest classified (`inspect`, the registry listings).
+//! - [`http`]: the actix-web service: the URL table, handlers, caching, problem documents;
+//!   the registry listings ask [`oci`] for what the configured registries hold.
 //! - [`site`]: the static export (`typehouse build`): the same pages and documents as files.
 //! - [`cli`]: the command line; the only module that knows every other one.
 //!
@@ -36,7 +38,7 @@
 //! | `store` | `catalog`, `submission` |
 //! | `pages` | `catalog`, `submission` |
 //! | `oci` | `catalog`, `documents`, `service` |
-//! | `http` | `catalog`, `documents`, `image`, `service`, `submission`, `store`, `pages` |
+//! | `http` | `catalog`, `documents`, `image`, `service`, `submission`, `store`, `pages`, `oci` |
 //! | `site` | `catalog`, `documents`, `pages` |
 //! | `cli` | `catalog`, `documents`, `image`, `service`, `submission`, `store`, `pages`, `oci`, `http`, `site` |
 //! | `http::handlers::*` | `http::handlers::shared` |
@@ -50,6 +52,7 @@
 //! | `sled` | `store` |
 //! | `askama` | `pages` |
 //! | `utoipa` | `http` |
+//! | `indicatif` | `cli` |
 
 pub mod catalog;
 pub mod cli;

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod body;
 pub mod handlers;
+pub mod hooks;
 pub mod metrics;
 pub mod negotiate;
 pub mod openapi;

@@ -173,12 +173,14 @@ fn classify_request() -> Value {
         Problem, TypeList, TypeSummary, TypeDocument, VersionList, VersionEntry, Validation,
         ValidationError, MediaTypeAnswer, MediaTypeUse, Classification, MatchedType, ClassProblem,
         RenderedAction, Index, Health, Ready, Submission, SubmissionList, SubmissionCheck, Diagnostic, HistoryEvent, ReviewBody, RejectBody,
+        RegistryList, ConfiguredRegistry, Listing, ListedArtifact, RegistryPushes, RecordedPush,
     )),
     tags(
         (name = "types", description = "The catalog of artifact types"),
         (name = "classify", description = "Which type a manifest is"),
         (name = "catalog", description = "The catalog as a whole"),
         (name = "submissions", description = "Propose and review definitions"),
+        (name = "registries", description = "What the configured registries hold, every manifest classified"),
     )
 )]
 pub struct ApiDoc;
@@ -192,6 +194,10 @@ impl utoipa::Modify for ReviewSecurity {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "review",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "hook",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }
@@ -340,6 +346,73 @@ pub struct Classification {
     conforms: bool,
     problems: Vec<ClassProblem>,
     actions: Vec<RenderedAction>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConfiguredRegistry {
+    /// The name the URLs use: `/registries/{name}/...`.
+    name: String,
+    url: String,
+}
+
+/// A manifest push a registry reported, as classified when it arrived.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedPush {
+    repository: String,
+    tag: Option<String>,
+    digest: String,
+    media_type: String,
+    /// The matched type's id, if any.
+    #[serde(rename = "type")]
+    type_id: Option<String>,
+    type_name: Option<String>,
+    conforms: bool,
+    /// RFC 3339, when the service recorded it.
+    at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegistryPushes {
+    name: String,
+    url: String,
+    pushes: Vec<RecordedPush>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegistryList {
+    registries: Vec<ConfiguredRegistry>,
+}
+
+/// One manifest: where it is, its classification, an index's children, its referrers.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedArtifact {
+    /// The tags that name it; absent for an index child or an untagged referrer.
+    tags: Option<Vec<String>>,
+    digest: String,
+    media_type: String,
+    size: u64,
+    /// `os/architecture[/variant]`, for an index child.
+    platform: Option<String>,
+    artifact_type: Option<String>,
+    /// As `POST /classify` answers it, actions filled for this registry; a referrer whose
+    /// type requires a subject (a signature) acts on its subject.
+    classification: Option<Classification>,
+    /// Why it could not be fetched or classified.
+    error: Option<String>,
+    #[schema(no_recursion)]
+    children: Option<Vec<ListedArtifact>>,
+    #[schema(no_recursion)]
+    referrers: Option<Vec<ListedArtifact>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Listing {
+    /// The registry's host, as action commands name it.
+    registry: String,
+    repository: String,
+    artifacts: Vec<ListedArtifact>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -670,4 +743,54 @@ pub mod paths {
             (status = 409, description = "Not approved", body = Problem, content_type = "application/problem+json"),
         ))]
     pub fn submission_patch() {}
+
+    #[utoipa::path(get, path = "/registries", tag = "registries",
+        params(
+            ("registry" = Option<String>, Query, description = "With `reference`: redirect to that listing (the registries page's form)"),
+            ("reference" = Option<String>, Query, description = "With `registry`: `REPOSITORY[:TAG|@DIGEST]`"),
+        ),
+        responses(
+            (status = 200, description = "The configured registries (`serve --registry NAME=URL`)", body = RegistryList),
+            (status = 303, description = "With `registry` and `reference`: the listing's URL in `Location`"),
+            (status = 404, description = "With `registry` and `reference`: no registry of that name is configured", body = Problem, content_type = "application/problem+json"),
+        ))]
+    pub fn list_registries() {}
+
+    #[utoipa::path(get, path = "/registries/{name}", tag = "registries",
+        params(("name" = String, Path, description = "A configured registry's name", example = "hub", pattern = r"^[a-z0-9-]{1,64}$")),
+        responses(
+            (status = 200, description = "The registry, and the manifest pushes its notifications reported, newest first, typed", body = RegistryPushes),
+            (status = 400, description = "Control characters in the path", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "No registry of that name is configured", body = Problem, content_type = "application/problem+json"),
+        ))]
+    pub fn get_registry() {}
+
+    #[utoipa::path(get, path = "/registries/{name}/{reference}", tag = "registries",
+        params(
+            ("name" = String, Path, description = "A configured registry's name", example = "hub", pattern = r"^[a-z0-9-]{1,64}$"),
+            ("reference" = String, Path, description = "`REPOSITORY` (every tag), `REPOSITORY:TAG` or `REPOSITORY@DIGEST`, as in an image reference; the repository's `/` stay as they are", example = "marketing/campaigns/shoes/superbowl:1", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"),
+        ),
+        responses(
+            (status = 200, description = "Every manifest there, classified: an index's children with their platforms, the referrers under their subject", body = Listing),
+            (status = 400, description = "The reference does not follow the OCI distribution grammar", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "No registry of that name is configured, or the registry has no such repository, tag or digest", body = Problem, content_type = "application/problem+json"),
+            (status = 502, description = "The registry cannot be reached, refused the service's credentials, timed out, or sent a manifest over 4 MiB", body = Problem, content_type = "application/problem+json"),
+        ))]
+    pub fn registry_listing() {}
+
+    #[utoipa::path(post, path = "/hooks/registries/{name}", tag = "registries",
+        params(("name" = String, Path, description = "A configured registry's name", example = "hub", pattern = r"^[a-z0-9-]{1,64}$")),
+        request_body(content = Object, description = "The distribution registry's notification envelope, `{\"events\": [...]}`: each manifest push (`action` `push`, a manifest `mediaType` in `target`) is fetched from the registry, classified and recorded", content_type = "application/vnd.docker.distribution.events.v1+json"),
+        security(("hook" = [])),
+        responses(
+            (status = 202, description = "The manifest pushes are queued: `{\"queued\": N}`", body = Object),
+            (status = 400, description = "Not an envelope", body = Problem, content_type = "application/problem+json"),
+            (status = 401, description = "No or wrong bearer token", body = Problem, content_type = "application/problem+json"),
+            (status = 403, description = "Push notifications are not enabled", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "No registry of that name is configured", body = Problem, content_type = "application/problem+json"),
+            (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
+            (status = 415, description = "Not sent as JSON", body = Problem, content_type = "application/problem+json"),
+            (status = 503, description = "The queue is full: send it again after `Retry-After` seconds (the registry retries by itself)", body = Problem, content_type = "application/problem+json"),
+        ))]
+    pub fn registry_hook() {}
 }

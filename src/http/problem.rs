@@ -45,6 +45,9 @@ pub enum ApiError {
         full: bool,
     },
     /// Several types share the key; `detail` lists them.
+    /// A registry the service lists failed to answer, or answered something unusable.
+    #[error("{0}")]
+    BadGateway(String),
     #[error("{0}")]
     MultipleChoices(String),
     /// An alias: answer with a redirect to the canonical URL (not an error, but an early exit).
@@ -87,6 +90,7 @@ impl ApiError {
             Self::TooManyRequests(_) => "too-many-requests",
             Self::Unavailable(_) | Self::Busy { full: true, .. } => "unavailable",
             Self::Busy { full: false, .. } => "too-many-requests",
+            Self::BadGateway(_) => "bad-gateway",
             Self::MultipleChoices(_) => "multiple-choices",
             Self::Redirect(_) => "redirect",
             Self::Internal(_) => "internal",
@@ -126,6 +130,7 @@ impl ResponseError for ApiError {
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::Busy { full: true, .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Busy { full: false, .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::MultipleChoices(_) => StatusCode::MULTIPLE_CHOICES,
             Self::Redirect(_) => StatusCode::PERMANENT_REDIRECT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 use utoipa::openapi::path::PathsBuilder;
 
-use super::handlers::{classify, media_types, meta, pages, submissions, types};
+use super::handlers::{classify, hooks, media_types, meta, pages, registries, submissions, types};
 use super::openapi::{self, paths as docs};
 use super::problem::ApiError;
 use super::startup::MAX_BODY_BYTES;
@@ -193,6 +193,33 @@ pub static ROUTES: &[Route] = &[
         |p| p.path_from::<docs::__path_media_type>(),
     )
     .mounted(Mount::Pattern("/media-types/{tail:.*}")),
+    // Before the listings under `/registries`, whose prefix also matches `/registries` itself.
+    Route::api(
+        Get,
+        "/registries",
+        || web::to(registries::list),
+        |p| p.path_from::<docs::__path_list_registries>(),
+    ),
+    Route::api(
+        Get,
+        "/registries/{name}",
+        || web::to(registries::get),
+        |p| p.path_from::<docs::__path_get_registry>(),
+    )
+    .mounted(Mount::Under("/registries")),
+    Route::api(
+        Get,
+        "/registries/{name}/{reference}",
+        || web::to(registries::get),
+        |p| p.path_from::<docs::__path_registry_listing>(),
+    )
+    .mounted(Mount::Under("/registries")),
+    Route::api(
+        Post,
+        "/hooks/registries/{name}",
+        || web::to(hooks::post),
+        |p| p.path_from::<docs::__path_registry_hook>(),
+    ),
     Route::page(Get, "/", || web::to(pages::home)),
     Route::page(Get, "/api", || web::to(pages::api)),
     Route::page(Get, "/static/{file}", || web::to(pages::asset)),
@@ -356,7 +383,7 @@ fn form_body() -> impl guard::Guard {
 }
 
 /// Parameters whose values contain `/` (media types, type ids): they span one segment or more.
-const SPANNING: [&str; 2] = ["{key}", "{mediaType}"];
+const SPANNING: [&str; 3] = ["{key}", "{mediaType}", "{reference}"];
 
 /// Whether `path` falls under the route template `template`.
 fn matches(template: &str, path: &str) -> bool {
@@ -479,6 +506,13 @@ mod tests {
             ("/submissions/7", "/submissions/{id}"),
             ("/submissions/7/approve", "/submissions/{id}/approve"),
             ("/submissions/7/patch", "/submissions/{id}/patch"),
+            ("/registries", "/registries"),
+            (
+                "/registries/hub/team/app:1",
+                "/registries/{name}/{reference}",
+            ),
+            ("/registries/hub", "/registries/{name}"),
+            ("/hooks/registries/hub", "/hooks/registries/{name}"),
             ("/types/", "unmatched"),
             ("/types/a//versions", "unmatched"),
             ("/submissions/7/approve/x", "unmatched"),

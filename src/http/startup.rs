@@ -16,11 +16,14 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use super::access::{CheckQueue, Cidr, RateLimiter, ReviewTokens};
 use super::body::PROBLEM_JSON;
 use super::handlers::shared::{self, Submissions};
+use super::hooks::{self, DEFAULT_HOOK_QUEUE, HookQueue, HookToken};
 use super::negotiate::prefers_html;
 use super::openapi::OpenApiDocument;
 use super::problem::problem_for_status;
 use super::routes;
 use super::state::{AppState, DEFAULT_CHECKS_PER_MINUTE};
+use crate::oci::Credentials;
+use crate::oci::registries::{Registries, RegistryConfig};
 use crate::service::{self, CatalogSource, LoadError, Service, reload};
 use crate::store::Store;
 
@@ -53,6 +56,12 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// Pending and invalid submissions older than this are removed; `None` keeps them.
     pub pending_expiry: Option<Duration>,
+    /// The registries `/registries` lists; their credentials come from the Docker config.
+    pub registries: Vec<RegistryConfig>,
+    /// The bearer token registries' push notifications carry; `None` disables the hooks.
+    pub hook_token: Option<String>,
+    /// Manifest pushes waiting to be classified at most; past it a notification gets 503.
+    pub hook_queue: usize,
 }
 
 /// How long a submission waits for review before it expires, unless configured.
@@ -77,6 +86,9 @@ impl ServeConfig {
             trusted_proxies: Vec::new(),
             public_url: None,
             pending_expiry: Some(DEFAULT_PENDING_EXPIRY),
+            registries: Vec::new(),
+            hook_token: None,
+            hook_queue: DEFAULT_HOOK_QUEUE,
         }
     }
 }
@@ -118,6 +130,8 @@ pub enum StartError {
     Catalog(std::io::Error),
     #[error("the catalog has {0} error(s); run `typehouse check` on it")]
     Invalid(usize, Vec<crate::catalog::Diagnostic>),
+    #[error("cannot set up the registries: {0}")]
+    Registries(String),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -198,6 +212,25 @@ impl Application {
         };
         state.trusted_proxies = config.trusted_proxies.clone();
         state.public_url = config.public_url.clone();
+        state.registries = Arc::new(
+            Registries::new(&config.registries, |host| {
+                Credentials::from_docker_config(host).map_err(|e| e.to_string())
+            })
+            .map_err(StartError::Registries)?,
+        );
+        if let Some(token) = config.hook_token.as_deref().filter(|t| !t.is_empty()) {
+            let (queue, receiver) = HookQueue::new(HookToken::new(token), config.hook_queue);
+            let worker = hooks::work(
+                receiver,
+                Arc::downgrade(&state.registries),
+                Arc::clone(&service),
+                submissions.store.clone(),
+            );
+            // Without a configured registry there is nothing to notify about.
+            if state.registries.spawn(worker) {
+                state.hooks = Some(queue);
+            }
+        }
         let state = Arc::new(state);
 
         reload::recover(&service, config.source.clone());

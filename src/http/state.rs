@@ -1,6 +1,6 @@
 //! What every worker shares: the service (the catalog being served), the HTTP metrics, the
 //! queue checks wait in and what the service knows about where it stands (trusted proxies,
-//! its public URL).
+//! its public URL), and the registries it lists.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -9,7 +9,9 @@ use actix_web::HttpRequest;
 use actix_web::http::header;
 
 use super::access::{CheckQueue, Cidr, client_address};
+use super::hooks::HookQueue;
 use super::metrics::Metrics;
+use crate::oci::registries::Registries;
 use crate::service::{Service, Snapshot};
 
 /// Checks per client address and minute, when not configured.
@@ -23,6 +25,10 @@ pub struct AppState {
     pub trusted_proxies: Vec<Cidr>,
     /// The base URL shown in examples (`--public-url`); never taken from a request.
     pub public_url: Option<String>,
+    /// The registries the listings inspect (`--registry NAME=URL`); none by default.
+    pub registries: Arc<Registries>,
+    /// Where registries' push notifications wait; `None` when they are not enabled.
+    pub hooks: Option<HookQueue>,
 }
 
 impl AppState {
@@ -33,6 +39,8 @@ impl AppState {
             checks: CheckQueue::per_core(DEFAULT_CHECKS_PER_MINUTE),
             trusted_proxies: Vec::new(),
             public_url: None,
+            registries: Arc::new(Registries::none()),
+            hooks: None,
         }
     }
 

@@ -1,13 +1,16 @@
 //! The catalog as an OCI artifact in a registry: `typehouse publish`, `typehouse pull` and
-//! `typehouse serve --from`.
+//! `typehouse serve --from`; and what a registry holds, classified: `typehouse inspect`.
 //!
 //! [`artifact`] packs and unpacks without the network; [`transfer`] talks to the registry
-//! through the `oci-client` crate; [`credentials`] finds what to log in with. The functions
+//! through the `oci-client` crate; [`credentials`] finds what to log in with; [`inspect`]
+//! lists and classifies a registry's manifests. The functions
 //! here are blocking: each runs its transfer on a runtime of its own, on a thread of its own,
 //! so they work from plain code, from a blocking task and from inside an async runtime alike.
 
 pub mod artifact;
 pub mod credentials;
+pub mod inspect;
+pub mod registries;
 mod transfer;
 
 use std::fmt;
@@ -149,14 +152,31 @@ pub fn publish(files: &CatalogFiles, remote: &Remote) -> Result<Pushed, OciError
         })?;
     let artifact = artifact::pack(files, &catalog)?;
     let config = serde_json::from_slice(&artifact.config).expect("packed configs parse");
-    let digest = run(transfer::push(remote, &artifact))?;
+    let digest = run(transfer::push(remote, &artifact), OciError::Runtime)?;
     Ok(Pushed { digest, config })
 }
 
 /// Pulls the catalog at `remote`, verifying the digest and size of every blob, and unpacks
 /// its files. The catalog is not loaded here: callers load (and so check) it.
 pub fn pull(remote: &Remote) -> Result<Pulled, OciError> {
-    run(transfer::pull(remote))
+    run(transfer::pull(remote), OciError::Runtime)
+}
+
+/// Inspects `target` (`typehouse inspect`): every manifest there classified with `catalog`.
+pub fn inspect(
+    catalog: &Catalog,
+    target: &inspect::Target,
+    connection: inspect::Connection,
+    progress: &dyn inspect::Progress,
+) -> Result<inspect::Listing, inspect::InspectError> {
+    run(
+        async {
+            inspect::Inspector::new(connection)
+                .inspect(catalog, target, progress)
+                .await
+        },
+        |e| inspect::InspectError::Runtime(e.to_string()),
+    )
 }
 
 /// `serve --from`: the catalog is pulled anew on every load.
@@ -178,16 +198,17 @@ impl RemoteCatalog for Remote {
 
 /// Runs `future` to completion on a current-thread runtime on a scoped thread of its own, so
 /// that callers inside another runtime do not block it from within.
-fn run<T: Send>(
-    future: impl std::future::Future<Output = Result<T, OciError>> + Send,
-) -> Result<T, OciError> {
+fn run<T: Send, E: Send>(
+    future: impl std::future::Future<Output = Result<T, E>> + Send,
+    runtime_error: impl FnOnce(std::io::Error) -> E + Send,
+) -> Result<T, E> {
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .map_err(OciError::Runtime)?;
+                    .map_err(runtime_error)?;
                 runtime.block_on(future)
             })
             .join()

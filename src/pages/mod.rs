@@ -13,6 +13,7 @@ pub mod classify;
 pub mod error;
 pub mod markdown;
 pub mod media_type;
+pub mod registries;
 pub mod submission;
 pub mod type_page;
 
@@ -37,6 +38,9 @@ const PATH: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~')
     .remove(b'/');
+
+/// A reference in a link path keeps its `:` and `@` as an image reference writes them.
+const REFERENCE: &AsciiSet = &PATH.remove(b':').remove(b'@');
 
 /// The links of one page, relative to where that page is.
 #[derive(Debug, Clone)]
@@ -138,6 +142,29 @@ impl Paths {
         (self.mode == Mode::Server).then(|| format!("{}submit", self.root))
     }
 
+    /// The registry listings: only the service talks to registries.
+    pub fn registries(&self) -> Option<String> {
+        (self.mode == Mode::Server).then(|| format!("{}registries", self.root))
+    }
+
+    /// A configured registry's page.
+    pub fn registry(&self, name: &str) -> String {
+        format!(
+            "{}registries/{}",
+            self.root,
+            utf8_percent_encode(name, PATH)
+        )
+    }
+
+    /// A listing: `reference` is `REPOSITORY[:TAG|@DIGEST]`.
+    pub fn registry_reference(&self, name: &str, reference: &str) -> String {
+        format!(
+            "{}/{}",
+            self.registry(name),
+            utf8_percent_encode(reference, REFERENCE)
+        )
+    }
+
     /// A submission's status page (the service's JSON for API clients).
     pub fn submission(&self, id: &str) -> String {
         format!("{}submissions/{id}", self.root)
@@ -185,6 +212,7 @@ pub enum Section {
     Catalog,
     Classify,
     Submit,
+    Registries,
     Api,
     Other,
 }
@@ -199,6 +227,7 @@ pub struct Layout {
     pub api: String,
     pub classify: Option<String>,
     pub submit: Option<String>,
+    pub registries: Option<String>,
     pub index_json: String,
     pub definition_schema: String,
     pub css: String,
@@ -230,6 +259,7 @@ impl Layout {
             api: paths.api(),
             classify: paths.classify(),
             submit: paths.submit(),
+            registries: paths.registries(),
             index_json: paths.index_json(),
             definition_schema: paths.definition_schema(),
             css: paths.asset("app.css"),
@@ -246,12 +276,14 @@ impl Layout {
         }
     }
 
-    /// Is this page in the navigation entry `name` (`catalog`, `classify`, `submit`, `api`)?
+    /// Is this page in the navigation entry `name` (`catalog`, `classify`, `submit`,
+    /// `registries`, `api`)?
     pub fn current(&self, name: &str) -> bool {
         let current = match self.section {
             Section::Catalog => "catalog",
             Section::Classify => "classify",
             Section::Submit => "submit",
+            Section::Registries => "registries",
             Section::Api => "api",
             Section::Other => "",
         };

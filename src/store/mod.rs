@@ -1,5 +1,5 @@
-//! The submissions store: a small API over named sled trees in a data directory. The only
-//! module that imports sled.
+//! The submissions store, and the registry pushes of [`pushes`]: a small API over named sled
+//! trees in a data directory. The only module that imports sled.
 //!
 //! On disk, a data directory holds sled's files and [`MARKER_FILE`], which names the store's
 //! format. The marker is read before sled touches anything, so a foreign directory or one
@@ -8,6 +8,8 @@
 //!
 //! Every write is one transaction over the trees it changes, flushed to disk before it is
 //! acknowledged. Calls block (sled does file I/O): async callers run them on a blocking pool.
+
+pub mod pushes;
 
 use std::collections::HashMap;
 use std::io;
@@ -44,6 +46,10 @@ const BY_STATUS: &str = "by_status";
 const APPROVED_PATHS: &str = "approved_paths";
 /// format, next sequence, and a count per status.
 const META: &str = "meta";
+/// Manifest pushes registries reported, by registry and arrival: see [`pushes`].
+const PUSHES: &str = "pushes";
+/// Each push's identity (registry, repository, tag, digest) to its key in [`PUSHES`].
+const PUSH_IDENTITIES: &str = "push_identities";
 
 const META_FORMAT: &[u8] = b"format";
 const META_NEXT_SEQUENCE: &[u8] = b"next_sequence";
@@ -134,6 +140,8 @@ pub struct Store {
     by_status: Tree,
     approved_paths: Tree,
     meta: Tree,
+    pushes: Tree,
+    push_identities: Tree,
     max_pending: usize,
     /// The write count [`MARKER_FILE`] holds; shared by clones.
     confirmed: Arc<Mutex<u64>>,
@@ -199,6 +207,8 @@ impl Store {
             by_status: tree(BY_STATUS)?,
             approved_paths: tree(APPROVED_PATHS)?,
             meta: tree(META)?,
+            pushes: tree(PUSHES)?,
+            push_identities: tree(PUSH_IDENTITIES)?,
             db,
             path: path.to_path_buf(),
             max_pending: DEFAULT_MAX_PENDING,

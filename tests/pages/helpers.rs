@@ -80,6 +80,9 @@ impl TestApp {
         config.data = data.path().to_path_buf();
         config.watch_interval = None;
         config.workers = Some(2);
+        // Nothing listens on the discard port: the pages that need no answer from a registry
+        // render, the listings answer 502.
+        config.registries = vec!["local=http://127.0.0.1:9".parse().expect("a registry")];
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {

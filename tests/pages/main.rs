@@ -4,6 +4,7 @@
 mod actions;
 mod browser;
 mod docs;
+mod driver;
 mod helpers;
 mod render;
 mod site;

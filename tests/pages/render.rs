@@ -30,7 +30,14 @@ const PAGES: &[(&str, &str, StatusCode)] = &[
         StatusCode::OK,
     ),
     ("error.html", "/no/such/page", StatusCode::NOT_FOUND),
+    ("registries.html", "/registries", StatusCode::OK),
+    // A configured registry's page asks nothing of the registry.
+    ("registry.html", "/registries/local", StatusCode::OK),
 ];
+
+/// Templates whose page needs a registry that answers: tests/registry renders them against
+/// the real one (and checks them in Chromium).
+const WITH_A_REGISTRY: &[&str] = &["listing.html"];
 
 #[tokio::test]
 async fn every_template_file_is_a_page_the_service_renders() {
@@ -56,7 +63,12 @@ async fn every_template_file_is_a_page_the_service_renders() {
             }
         }
     }
-    let pages: BTreeSet<String> = PAGES.iter().map(|(t, ..)| t.to_string()).collect();
+    let pages: BTreeSet<String> = PAGES
+        .iter()
+        .map(|(t, ..)| *t)
+        .chain(WITH_A_REGISTRY.iter().copied())
+        .map(String::from)
+        .collect();
     assert_eq!(
         files,
         &pages | &partials,

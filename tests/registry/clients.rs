@@ -17,6 +17,12 @@ const WASM_MODULE: &[u8] = b"\0asm\x01\0\0\0";
 /// the chart archive as the one layer, the chart's name, version and description as manifest
 /// annotations. Returns the tag (the chart version).
 fn push_chart(registry: &Registry, files: &TempDir, repository: &str) -> &'static str {
+    push_chart_as(registry, files, repository, "0.1.0");
+    "0.1.0"
+}
+
+/// The same chart under `tag`.
+pub fn push_chart_as(registry: &Registry, files: &TempDir, repository: &str, tag: &str) {
     let chart_yaml = b"apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: \"1.0.0\"\ndescription: Team B's chart for the app\ntype: application\n";
     let archive = tar_gz(&[
         ("app/Chart.yaml", chart_yaml),
@@ -39,7 +45,7 @@ fn push_chart(registry: &Registry, files: &TempDir, repository: &str) -> &'stati
     oras_push(
         registry,
         OrasPush {
-            target: &format!("{repository}:0.1.0"),
+            target: &format!("{repository}:{tag}"),
             config: Some(format!("{config}:application/vnd.cncf.helm.config.v1+json")),
             files: vec![format!(
                 "{chart}:application/vnd.cncf.helm.chart.content.v1.tar+gzip"
@@ -55,7 +61,6 @@ fn push_chart(registry: &Registry, files: &TempDir, repository: &str) -> &'stati
             ..OrasPush::default()
         },
     );
-    "0.1.0"
 }
 
 #[actix_web::test]

@@ -68,11 +68,26 @@ impl Registry {
         Self::launch(true).await
     }
 
+    /// A registry on `host` whose notifications go to `url` with `token` as bearer token, as
+    /// distribution's `notifications.endpoints` configure them.
+    pub async fn start_notifying(host: &str, url: &str, token: &str) -> Self {
+        let notifications = format!(
+            "notifications:\n  endpoints:\n    - name: typehouse\n      url: {url}\n      \
+             headers:\n        Authorization: [\"Bearer {token}\"]\n      timeout: 5s\n      \
+             threshold: 5\n      backoff: 1s\n"
+        );
+        Self::launch_with(false, Some(host), &notifications).await
+    }
+
     async fn launch(with_auth: bool) -> Self {
+        Self::launch_with(with_auth, None, "").await
+    }
+
+    async fn launch_with(with_auth: bool, host: Option<&str>, extra: &str) -> Self {
         // A free port can be taken by another test between the probe and the registry's bind:
         // then the registry exits and the next attempt takes another port.
         for attempt in 1..=3 {
-            let mut registry = Self::spawn(with_auth);
+            let mut registry = Self::spawn(with_auth, host, extra);
             match registry.wait_until_ready(with_auth).await {
                 Ok(()) => return registry,
                 Err(log) if attempt == 3 => {
@@ -87,10 +102,10 @@ impl Registry {
         unreachable!("the last attempt returns or panics")
     }
 
-    fn spawn(with_auth: bool) -> Self {
+    fn spawn(with_auth: bool, host: Option<&str>, extra: &str) -> Self {
         let dir = TempDir::new().expect("a temporary directory");
         let storage = dir.path().join("storage");
-        let host = format!("127.0.0.1:{}", free_port());
+        let host = host.map_or_else(|| format!("127.0.0.1:{}", free_port()), String::from);
         // distribution 2.8 stores any layer and artifact media type as long as the blobs
         // exist, so it needs no validation settings; `storage.delete` lets clients delete
         // content; no blob cache, so a blob changed on disk is served as it is.
@@ -109,6 +124,7 @@ impl Registry {
                 htpasswd.display()
             ));
         }
+        config.push_str(extra);
         let config_path = dir.path().join("config.yml");
         std::fs::write(&config_path, config).unwrap();
         let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
@@ -381,11 +397,23 @@ pub fn matched_by(answer: &Classification) -> String {
 
 /// Runs skopeo: `skopeo copy oci:<layout>:<tag> docker://<destination>` over plain HTTP.
 pub fn skopeo_copy(layout: &Path, tag: &str, destination: &str, format: Option<&str>) {
+    skopeo(layout, tag, destination, format, false);
+}
+
+/// `skopeo copy --all`: an image index with every platform's image.
+pub fn skopeo_copy_all(layout: &Path, tag: &str, destination: &str) {
+    skopeo(layout, tag, destination, None, true);
+}
+
+fn skopeo(layout: &Path, tag: &str, destination: &str, format: Option<&str>, all: bool) {
     let mut command = Command::new("skopeo");
     command
         .arg("--insecure-policy")
         .arg("copy")
         .arg("--dest-tls-verify=false");
+    if all {
+        command.arg("--all");
+    }
     if let Some(format) = format {
         command.arg("--format").arg(format);
     }
@@ -512,17 +540,68 @@ pub fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
 /// An OCI image layout (`oci-layout`, `index.json`, `blobs/`) holding one linux/amd64 image
 /// tagged `tag`: a real gzipped tar layer and an image config whose `diff_ids` match it.
 pub fn oci_layout(dir: &Path, tag: &str) {
+    let mut entry = image_in_layout(dir, "linux", "amd64");
+    entry["annotations"] = json!({"org.opencontainers.image.ref.name": tag});
+    write_layout_index(dir, entry);
+}
+
+/// An OCI image layout holding an image index tagged `tag` with one image per
+/// `(os, architecture)`, each entry with its platform, as `buildah manifest push --all` or
+/// `docker buildx` lay out a multi-platform image.
+pub fn oci_index_layout(dir: &Path, tag: &str, platforms: &[(&str, &str)]) {
+    let entries: Vec<Value> = platforms
+        .iter()
+        .map(|(os, architecture)| {
+            let mut entry = image_in_layout(dir, os, architecture);
+            entry["platform"] = json!({"os": os, "architecture": architecture});
+            entry
+        })
+        .collect();
+    let index = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": entries
+    });
+    let bytes = serde_json::to_vec(&index).unwrap();
+    let digest = put_layout_blob(dir, &bytes);
+    write_layout_index(
+        dir,
+        json!({
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": digest,
+            "size": bytes.len(),
+            "annotations": {"org.opencontainers.image.ref.name": tag}
+        }),
+    );
+}
+
+fn put_layout_blob(dir: &Path, bytes: &[u8]) -> String {
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).unwrap();
+    let digest = sha256_digest(bytes);
+    std::fs::write(blobs.join(&digest[7..]), bytes).unwrap();
+    digest
+}
+
+fn write_layout_index(dir: &Path, entry: Value) {
+    let index = json!({"schemaVersion": 2, "manifests": [entry]});
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+/// Writes one image's layer, config and manifest into the layout's blobs; answers the
+/// manifest's descriptor.
+fn image_in_layout(dir: &Path, os: &str, architecture: &str) -> Value {
     let put = |bytes: &[u8]| {
-        let digest = sha256_digest(bytes);
-        std::fs::write(blobs.join(&digest[7..]), bytes).unwrap();
+        let digest = put_layout_blob(dir, bytes);
         json!({"digest": digest, "size": bytes.len()})
     };
     let mut tar = tar::Builder::new(Vec::new());
+    let machine = format!("{os}/{architecture}\n");
     for (path, content) in [
         ("app/hello.sh", &b"#!/bin/sh\necho hello from team A\n"[..]),
         ("etc/app.conf", b"greeting=hello\n"),
+        ("etc/platform", machine.as_bytes()),
     ] {
         let mut header = tar::Header::new_gnu();
         header.set_size(content.len() as u64);
@@ -536,8 +615,8 @@ pub fn oci_layout(dir: &Path, tag: &str) {
     let layer = put(&gzip.finish().unwrap());
     let config = json!({
         "created": "2026-01-01T00:00:00Z",
-        "architecture": "amd64",
-        "os": "linux",
+        "architecture": architecture,
+        "os": os,
         "config": {"Entrypoint": ["/app/hello.sh"], "Labels": {"org.opencontainers.image.title": "app"}},
         "rootfs": {"type": "layers", "diff_ids": [sha256_digest(&uncompressed)]},
         "history": [{"created": "2026-01-01T00:00:00Z", "created_by": "typehouse registry test"}]
@@ -552,11 +631,7 @@ pub fn oci_layout(dir: &Path, tag: &str) {
         "annotations": {"org.opencontainers.image.source": "https://example.com/team-a/app"}
     });
     let manifest = put(&serde_json::to_vec(&manifest).unwrap());
-    let mut entry = descriptor("application/vnd.oci.image.manifest.v1+json", &manifest);
-    entry["annotations"] = json!({"org.opencontainers.image.ref.name": tag});
-    let index = json!({"schemaVersion": 2, "manifests": [entry]});
-    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
-    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    descriptor("application/vnd.oci.image.manifest.v1+json", &manifest)
 }
 
 /// The typehouse service, started the way `main` starts it (port 0, temporary data).
@@ -570,12 +645,21 @@ pub struct Service {
 
 impl Service {
     pub async fn start(source: CatalogSource) -> Result<Self, StartError> {
+        Self::start_with(source, |_| {}).await
+    }
+
+    /// Started with `configure` applied to its settings (registries, for one).
+    pub async fn start_with(
+        source: CatalogSource,
+        configure: impl FnOnce(&mut ServeConfig),
+    ) -> Result<Self, StartError> {
         let data = TempDir::new().unwrap();
         let mut config = ServeConfig::new(source.clone());
         config.bind = "127.0.0.1:0".into();
         config.data = data.path().to_path_buf();
         config.watch_interval = None;
         config.workers = Some(1);
+        configure(&mut config);
         let application = Application::build(config)?;
         let address = format!("http://127.0.0.1:{}", application.port());
         let state = application.state.clone();

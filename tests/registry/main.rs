@@ -9,5 +9,13 @@
 mod catalog;
 mod clients;
 mod credential_helpers;
+#[path = "../pages/driver.rs"]
+#[allow(
+    dead_code,
+    reason = "the page tests' driver; the registry tests use part of it"
+)]
+mod driver;
 mod helpers;
+mod hooks;
+mod listings;
 mod producers;
