@@ -1,5 +1,7 @@
 //! One line of the index and of `GET /types`: a type's latest version, summarized.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::definition::Status;
@@ -24,6 +26,10 @@ pub struct TypeSummary {
     pub deprecated_by: Option<String>,
     /// Relative to the service root (or the static site's root).
     pub url: String,
+    /// The latest version's icon, so that a catalog card never reads a definition back. Not
+    /// part of the index or `GET /types`, which link the definition instead.
+    #[serde(skip)]
+    pub icon_svg: Option<Arc<str>>,
 }
 
 impl TypeSummary {
@@ -50,6 +56,7 @@ impl TypeSummary {
             tags: definition.tags.clone(),
             deprecated_by: definition.deprecated_by.as_ref().map(ToString::to_string),
             url: format!("types/{id}"),
+            icon_svg: latest.icon_svg.as_deref().map(Arc::from),
         }
     }
 

@@ -11,7 +11,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{FixtureCatalog, TestApp, card_ids};
 
 const INSTALL: &str = "apt-get install -y chromium chromium-driver";
 
@@ -112,7 +112,32 @@ impl Driver {
             .await
     }
 
+    /// A desktop browser that runs no page script, as a reader who turned JavaScript off
+    /// (in a profile of its own, where the setting is kept).
+    async fn without_script(&self, width: u32, height: u32) -> Client {
+        let prefs = json!({
+            "webkit.webprefs.javascript_enabled": false,
+            "profile.default_content_setting_values.javascript": 2,
+        });
+        self.session_with(width, height, None, Some(prefs)).await
+    }
+
     async fn session(&self, width: u32, height: u32, emulation: Option<Value>) -> Client {
+        self.session_with(width, height, emulation, None).await
+    }
+
+    async fn session_with(
+        &self,
+        width: u32,
+        height: u32,
+        emulation: Option<Value>,
+        prefs: Option<Value>,
+    ) -> Client {
+        let profile = if prefs.is_some() {
+            format!("{width}x{height}-no-script")
+        } else {
+            format!("{width}x{height}")
+        };
         let mut capabilities = serde_json::Map::new();
         let mut options = json!({
                 "binary": chromium_binary(),
@@ -127,11 +152,14 @@ impl Driver {
                     "--no-first-run",
                     "--hide-scrollbars",
                     format!("--window-size={width},{height}"),
-                    format!("--user-data-dir={}", self.profile.join(format!("{width}x{height}")).display()),
+                    format!("--user-data-dir={}", self.profile.join(&profile).display()),
                 ],
         });
         if let Some(emulation) = emulation {
             options["mobileEmulation"] = emulation;
+        }
+        if let Some(prefs) = prefs {
+            options["prefs"] = prefs;
         }
         capabilities.insert("goog:chromeOptions".into(), options);
         capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
@@ -273,11 +301,14 @@ async fn in_chromium_the_catalog_filters_as_you_type_and_the_type_page_copies_an
         "return document.querySelectorAll('[data-card]').length",
     )
     .await;
-    let visible = "return document.querySelectorAll('[data-card]:not([hidden])').length";
-    assert_eq!(eval(&browser, visible).await, total);
+    assert_eq!(
+        total,
+        json!(app.catalog.load().len()),
+        "one page holds them all"
+    );
     save_screenshot(&browser, "catalog.png").await;
 
-    // Typing filters the list, with no submit.
+    // Typing searches, with no submit.
     let search = browser
         .find(Locator::Id("q"))
         .await
@@ -285,14 +316,14 @@ async fn in_chromium_the_catalog_filters_as_you_type_and_the_type_page_copies_an
     search.send_keys("helm").await.expect("typing");
     wait_until(
         &browser,
-        "return document.querySelectorAll('[data-card]:not([hidden])').length < document.querySelectorAll('[data-card]').length",
+        "return document.getElementById('result-count').textContent.indexOf('match') !== -1",
         "the list to filter",
     )
     .await;
     let shown: Vec<String> = serde_json::from_value(
         eval(
             &browser,
-            "return Array.from(document.querySelectorAll('[data-card]:not([hidden]) h2')).map(h => h.textContent.trim())",
+            "return Array.from(document.querySelectorAll('[data-card] h2')).map(h => h.textContent.trim())",
         )
         .await,
     )
@@ -330,7 +361,7 @@ async fn in_chromium_the_catalog_filters_as_you_type_and_the_type_page_copies_an
     search.send_keys("acme").await.expect("typing");
     wait_until(
         &browser,
-        "return document.querySelectorAll('[data-card]:not([hidden])').length === 2",
+        "return document.querySelectorAll('[data-card]').length === 2",
         "the two acme types",
     )
     .await;
@@ -643,6 +674,241 @@ async fn in_chromium_the_action_form_refuses_hostile_values_and_fills_quoted_arg
     assert_eq!(std::fs::read_dir(dir.path()).expect("listed").count(), 0);
     driver
         .assert_no_console_errors(&browser, "/types/acme/widget with hostile values")
+        .await;
+    browser.close().await.expect("the browser closes");
+}
+
+/// The text of the element `id`.
+async fn text_of(browser: &Client, id: &str) -> String {
+    browser
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("no #{id}"))
+        .text()
+        .await
+        .expect("its text")
+}
+
+/// Waits until the address's query is `query`.
+async fn wait_for_query(browser: &Client, query: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let address = browser.current_url().await.expect("a URL");
+        if address.query() == Some(query) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for ?{query}, at {address}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The ids of the cards the browser shows.
+async fn shown_ids(browser: &Client) -> Vec<String> {
+    let mut ids = Vec::new();
+    for code in browser
+        .find_all(Locator::Css("[data-card] .type-id code"))
+        .await
+        .expect("the cards' ids")
+    {
+        ids.push(code.text().await.expect("an id"));
+    }
+    ids
+}
+
+#[tokio::test]
+async fn in_chromium_without_script_the_pager_and_the_filters_are_plain_links_and_forms() {
+    let app = TestApp::spawn_over(FixtureCatalog::with_bulk(130));
+    let driver = Driver::start();
+    let browser = driver.without_script(1280, 1000).await;
+
+    // Scripts really are off: the copy buttons keep the `hidden` the script takes away.
+    browser
+        .goto(&app.url("/types/acme/widget"))
+        .await
+        .expect("the type page loads");
+    let copy = browser
+        .find(Locator::Css("button[data-copy]"))
+        .await
+        .expect("a copy button");
+    assert!(copy.attr("hidden").await.expect("an attribute").is_some());
+
+    browser
+        .goto(&app.url("/"))
+        .await
+        .expect("the catalog loads");
+    assert_eq!(shown_ids(&browser).await.len(), 60);
+    assert_eq!(
+        text_of(&browser, "result-count").await,
+        "190 types, showing 1–60"
+    );
+    browser
+        .find(Locator::Css("a[rel=next]"))
+        .await
+        .expect("a next link")
+        .click()
+        .await
+        .expect("following it");
+    wait_for_query(&browser, "page=2").await;
+    let served = app.page("/?page=2", reqwest::StatusCode::OK).await;
+    assert_eq!(shown_ids(&browser).await, card_ids(&served));
+
+    // The form sends the filters; the pager keeps them.
+    browser
+        .find(Locator::Id("q"))
+        .await
+        .expect("the search box")
+        .send_keys("bulk")
+        .await
+        .expect("typing");
+    browser
+        .find(Locator::Id("tag"))
+        .await
+        .expect("the tag filter")
+        .select_by_value("odd")
+        .await
+        .expect("a tag");
+    browser
+        .find(Locator::Css("form[data-filter-form] button[type=submit]"))
+        .await
+        .expect("the filter button")
+        .click()
+        .await
+        .expect("submitting");
+    wait_for_query(&browser, "q=bulk&vendor=&status=&tag=odd").await;
+    assert_eq!(
+        text_of(&browser, "result-count").await,
+        "65 of 190 types match, showing 1–60"
+    );
+    browser
+        .find(Locator::Css("a[rel=next]"))
+        .await
+        .expect("a next link")
+        .click()
+        .await
+        .expect("following it");
+    wait_for_query(&browser, "q=bulk&tag=odd&page=2").await;
+    assert_eq!(
+        text_of(&browser, "result-count").await,
+        "65 of 190 types match, showing 61–65"
+    );
+    assert_eq!(shown_ids(&browser).await.len(), 5);
+    browser.close().await.expect("the browser closes");
+}
+
+#[tokio::test]
+async fn in_chromium_instant_search_reads_the_search_index_and_pages_as_the_server_does() {
+    let app = TestApp::spawn_over(FixtureCatalog::with_bulk(130));
+    let driver = Driver::start();
+    let browser = driver.browser(1280, 1000).await;
+    open_catalog(&browser, &app).await;
+    driver.assert_no_console_errors(&browser, "/").await;
+
+    let search = browser
+        .find(Locator::Id("q"))
+        .await
+        .expect("the search box");
+    // Instant search draws icons from the index too.
+    search.send_keys("old acme").await.expect("typing");
+    wait_until(
+        &browser,
+        "return document.querySelectorAll('[data-card] img.type-icon').length === 1 \
+         && document.querySelectorAll('[data-card]').length === 1",
+        "the old widget and its icon",
+    )
+    .await;
+    search.clear().await.expect("clearing");
+    search.send_keys("BULK").await.expect("typing");
+    browser
+        .find(Locator::Id("tag"))
+        .await
+        .expect("the tag filter")
+        .select_by_value("odd")
+        .await
+        .expect("a tag");
+    wait_until(
+        &browser,
+        "return document.getElementById('result-count').textContent === '65 of 190 types match, showing 1–60'",
+        "the search to run",
+    )
+    .await;
+    wait_for_query(&browser, "q=BULK&tag=odd").await;
+
+    // The cards and links the script drew are the server's for the same query.
+    let served = app.page("/?q=BULK&tag=odd", reqwest::StatusCode::OK).await;
+    assert_eq!(shown_ids(&browser).await, card_ids(&served));
+    let first = browser
+        .find(Locator::Css("[data-card]"))
+        .await
+        .expect("a card")
+        .html(false)
+        .await
+        .expect("its markup");
+    let served_first = served
+        .split("<li class=\"card\" data-card>")
+        .nth(1)
+        .and_then(|card| card.split("</li>\n").next())
+        .expect("the served first card");
+    // The same elements, attributes and text, whitespace and entity spelling aside.
+    let words = |html: &str| -> Vec<String> {
+        html.replace("&#39;", "'")
+            .replace("&#38;", "&")
+            .replace("&amp;", "&")
+            .replace("=\"\"", "")
+            .split(|c: char| c == '<' || c == '>' || c.is_whitespace())
+            .filter(|w| !w.is_empty() && *w != "/li")
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        words(&first),
+        words(&format!("<li class=\"card\" data-card>{served_first}")),
+        "the script draws a card as the server does"
+    );
+    let next = browser
+        .find(Locator::Css("a[rel=next]"))
+        .await
+        .expect("a next link")
+        .attr("href")
+        .await
+        .expect("an attribute")
+        .expect("an href");
+    assert_eq!(next, "./?q=BULK&tag=odd&page=2");
+
+    // One fetch of the search index served every keystroke.
+    let fetched = eval(
+        &browser,
+        "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/search-index.json')).length",
+    )
+    .await;
+    assert_eq!(fetched, json!(1));
+
+    // The pager link of a filtered search is the server's next page.
+    search.clear().await.expect("clearing");
+    search.send_keys("bulk").await.expect("typing");
+    wait_until(
+        &browser,
+        "return document.getElementById('result-count').textContent === '65 of 190 types match, showing 1–60'",
+        "the search to run again",
+    )
+    .await;
+    wait_for_query(&browser, "q=bulk&tag=odd").await;
+    browser
+        .find(Locator::Css("a[rel=next]"))
+        .await
+        .expect("a next link")
+        .click()
+        .await
+        .expect("following it");
+    wait_for_query(&browser, "q=bulk&tag=odd&page=2").await;
+    assert_eq!(
+        text_of(&browser, "result-count").await,
+        "65 of 190 types match, showing 61–65"
+    );
+    driver
+        .assert_no_console_errors(&browser, "the second page")
         .await;
     browser.close().await.expect("the browser closes");
 }

@@ -5,6 +5,7 @@ mod actions;
 mod browser;
 mod docs;
 mod helpers;
+mod paging;
 mod render;
 mod site;
 mod submit;
