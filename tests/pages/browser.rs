@@ -912,3 +912,121 @@ async fn in_chromium_instant_search_reads_the_search_index_and_pages_as_the_serv
         .await;
     browser.close().await.expect("the browser closes");
 }
+
+/// Serves the files under `root` over HTTP as a static host does (ignoring the query string),
+/// on its own thread, for as long as the test runs; answers its address.
+fn static_host(root: PathBuf) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let address = format!("http://{}", listener.local_addr().expect("an address"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut line = String::new();
+            if BufReader::new(&stream).read_line(&mut line).is_err() {
+                continue;
+            }
+            let target = line.split_whitespace().nth(1).unwrap_or("/");
+            let path = target.split('?').next().unwrap_or("/");
+            let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+            let mut file = root.join(decoded.trim_start_matches('/'));
+            if file.is_dir() {
+                file = file.join("index.html");
+            }
+            let (status, body) = match std::fs::read(&file) {
+                Ok(body) if !decoded.contains("..") => ("200 OK", body),
+                _ => ("404 Not Found", b"not found".to_vec()),
+            };
+            let content_type = match file.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html; charset=utf-8",
+                Some("json") => "application/json",
+                Some("css") => "text/css",
+                Some("js") => "text/javascript",
+                Some("svg") => "image/svg+xml",
+                _ => "application/octet-stream",
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    address
+}
+
+#[tokio::test]
+async fn in_chromium_the_static_site_searches_and_pages_over_its_files() {
+    let catalog = FixtureCatalog::with_bulk(130);
+    let out = tempfile::TempDir::new().expect("an output directory");
+    typehouse::site::build(catalog.load(), out.path()).expect("the site builds");
+    let host = static_host(out.path().to_path_buf());
+    let driver = Driver::start();
+    let browser = driver.browser(1280, 1000).await;
+
+    // The pages of the whole catalog are files.
+    browser
+        .goto(&format!("{host}/page/2.html"))
+        .await
+        .expect("the second page loads");
+    assert_eq!(
+        text_of(&browser, "result-count").await,
+        "190 types, showing 61–120"
+    );
+    let served = std::fs::read_to_string(out.path().join("page/2.html")).expect("the page");
+    assert_eq!(shown_ids(&browser).await, card_ids(&served));
+
+    // Typing searches the index; the address becomes the catalog page with the query.
+    let search = browser
+        .find(Locator::Id("q"))
+        .await
+        .expect("the search box");
+    search.send_keys("bulk").await.expect("typing");
+    browser
+        .find(Locator::Id("tag"))
+        .await
+        .expect("the tag filter")
+        .select_by_value("odd")
+        .await
+        .expect("a tag");
+    wait_until(
+        &browser,
+        "return document.getElementById('result-count').textContent === '65 of 190 types match, showing 1–60'",
+        "the search to run",
+    )
+    .await;
+    wait_for_query(&browser, "q=bulk&tag=odd").await;
+    let address = browser.current_url().await.expect("a URL");
+    assert_eq!(address.path(), "/index.html");
+
+    // Its next page is the same file with the page in the query, which the script applies.
+    browser
+        .find(Locator::Css("a[rel=next]"))
+        .await
+        .expect("a next link")
+        .click()
+        .await
+        .expect("following it");
+    wait_until(
+        &browser,
+        "return document.getElementById('result-count').textContent === '65 of 190 types match, showing 61–65'",
+        "the second page of the search",
+    )
+    .await;
+    assert_eq!(shown_ids(&browser).await.len(), 5);
+    assert_eq!(
+        browser
+            .find(Locator::Id("q"))
+            .await
+            .expect("the search box")
+            .prop("value")
+            .await
+            .expect("a value"),
+        Some("bulk".to_string())
+    );
+    driver
+        .assert_no_console_errors(&browser, "the static site")
+        .await;
+    browser.close().await.expect("the browser closes");
+}
