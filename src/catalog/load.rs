@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock};
 
+use jsonschema::PatternCache;
 use semver::Version;
 use serde_json::Value;
 
@@ -108,7 +109,9 @@ fn load_keeping(files: &CatalogFiles, keep: Keep) -> Loaded {
 
     let folders = group_by_folder(files, &mut diagnostics);
     let folders: Vec<(&String, &FolderFiles)> = folders.iter().collect();
-    let (parsed, found) = parse_folders(files, &folders, validator, keep);
+    // One cache of compiled patterns for the whole load (see `ConfigSchema::compile_sharing`).
+    let patterns = PatternCache::new();
+    let (parsed, found) = parse_folders(files, &folders, validator, &patterns, keep);
     diagnostics.extend(found);
 
     check_catalog_wide(&parsed, &mut diagnostics);
@@ -139,6 +142,7 @@ fn parse_folders(
     files: &CatalogFiles,
     folders: &[(&String, &FolderFiles)],
     validator: &jsonschema::Validator,
+    patterns: &PatternCache,
     keep: Keep,
 ) -> (Vec<ParsedVersion>, Vec<Diagnostic>) {
     let threads = std::thread::available_parallelism()
@@ -146,7 +150,7 @@ fn parse_folders(
         .min(folders.len() / MIN_FOLDERS_PER_THREAD)
         .max(1);
     if threads == 1 {
-        return parse_some_folders(files, folders, validator, keep);
+        return parse_some_folders(files, folders, validator, patterns, keep);
     }
     let batches: Vec<_> = folders.chunks(FOLDERS_PER_BATCH).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -160,7 +164,8 @@ fn parse_folders(
                         let Some(batch) = batches.get(at) else {
                             return mine;
                         };
-                        mine.push((at, parse_some_folders(files, batch, validator, keep)));
+                        let found = parse_some_folders(files, batch, validator, patterns, keep);
+                        mine.push((at, found));
                     }
                 })
             })
@@ -198,6 +203,7 @@ fn parse_some_folders(
     files: &CatalogFiles,
     folders: &[(&String, &FolderFiles)],
     validator: &jsonschema::Validator,
+    patterns: &PatternCache,
     keep: Keep,
 ) -> (Vec<ParsedVersion>, Vec<Diagnostic>) {
     let mut parsed = Vec::new();
@@ -219,6 +225,7 @@ fn parse_some_folders(
                 folder,
                 siblings: &siblings,
                 files,
+                patterns,
             };
             if let Some(version) =
                 parse_version_file(&path, file_name, &context, validator, &mut diagnostics)
@@ -478,6 +485,7 @@ struct FolderContext<'a> {
     folder: &'a str,
     siblings: &'a HashMap<String, Value>,
     files: &'a CatalogFiles,
+    patterns: &'a PatternCache,
 }
 
 fn parse_version_file(
@@ -954,21 +962,26 @@ fn compile_config_schema(
             }
         },
     };
-    let mut schema =
-        match ConfigSchema::compile(document, context.folder, &file_name, context.siblings) {
-            Ok(schema) => schema,
-            Err(error) => {
-                diagnostics.push(
-                    Diagnostic::error(
-                        rules::CONFIG_SCHEMA,
-                        path,
-                        format!("the config schema does not compile: {error}"),
-                    )
-                    .at("/config/schema"),
-                );
-                return None;
-            }
-        };
+    let mut schema = match ConfigSchema::compile_sharing(
+        document,
+        context.folder,
+        &file_name,
+        context.siblings,
+        context.patterns,
+    ) {
+        Ok(schema) => schema,
+        Err(error) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::CONFIG_SCHEMA,
+                    path,
+                    format!("the config schema does not compile: {error}"),
+                )
+                .at("/config/schema"),
+            );
+            return None;
+        }
+    };
     for (index, example) in config.examples.iter().enumerate() {
         for problem in schema.validate(example) {
             diagnostics.push(
