@@ -62,12 +62,69 @@ impl TypeSummary {
 
     /// Does the free-text query `q` (lowercase) match this type?
     pub fn matches_text(&self, q: &str) -> bool {
-        let contains = |text: &str| text.to_ascii_lowercase().contains(q);
+        // As `text.to_ascii_lowercase().contains(q)`, without a copy of every field of every
+        // type per search.
+        let contains = |text: &str| {
+            q.is_empty()
+                || text
+                    .as_bytes()
+                    .windows(q.len())
+                    .any(|window| window.eq_ignore_ascii_case(q.as_bytes()))
+        };
         contains(&self.id)
             || contains(&self.name)
             || contains(&self.summary)
             || self.identifying_media_types.iter().any(|m| contains(m))
             || self.layer_media_types.iter().any(|m| contains(m))
             || self.tags.iter().any(|t| contains(t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(name: &str) -> TypeSummary {
+        TypeSummary {
+            id: "acme/widget".into(),
+            name: name.into(),
+            summary: String::new(),
+            status: Status::Active,
+            version: "1.0.0".into(),
+            artifact_type: None,
+            identifying_media_types: vec!["application/vnd.ACME.widget.v1+json".into()],
+            layer_media_types: Vec::new(),
+            tags: Vec::new(),
+            deprecated_by: None,
+            url: String::new(),
+            icon_svg: None,
+        }
+    }
+
+    #[test]
+    fn free_text_matches_as_ascii_lowercase_contains_does() {
+        let names = ["Widget", "WIDGET Ünïcode", "Ärger", "straße", "x", ""];
+        let queries = [
+            "widget",
+            "acme.widget",
+            "ünïcode",
+            "ärger",
+            "Ä",
+            "e",
+            "straße",
+            "zz",
+            "",
+        ];
+        for name in names {
+            let summary = summary(name);
+            for q in queries {
+                let q = q.to_ascii_lowercase();
+                let expected = [&summary.id, &summary.name, &summary.summary]
+                    .into_iter()
+                    .chain(&summary.identifying_media_types)
+                    .any(|text| text.to_ascii_lowercase().contains(&q));
+                assert_eq!(summary.matches_text(&q), expected, "{name:?} for {q:?}");
+            }
+        }
     }
 }

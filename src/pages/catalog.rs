@@ -3,8 +3,6 @@
 //! page are query parameters, so the page works without JavaScript; with it, the search runs
 //! as you type over the search index (`/search-index.json`).
 
-use std::collections::BTreeSet;
-
 use askama::Template;
 
 use super::{Layout, Mode, Paths, Section, icon_data_uri, render};
@@ -125,12 +123,8 @@ pub fn render_page(
     let start = (page - 1) * PAGE_SIZE;
     let shown = matching.iter().skip(start).take(PAGE_SIZE);
     let cards: Vec<Card> = shown.map(|summary| card(summary, paths)).collect();
-    let vendors: BTreeSet<&str> = catalog.types().map(|e| e.id.vendor()).collect();
-    let tags: BTreeSet<&str> = catalog
-        .summaries()
-        .iter()
-        .flat_map(|s| s.tags.iter().map(String::as_str))
-        .collect();
+    let vendors = catalog.vendors().iter().map(String::as_str);
+    let tags = catalog.tags().iter().map(String::as_str);
     let choices = |values: &mut dyn Iterator<Item = &str>, selected: &str| -> Vec<Choice> {
         values
             .map(|value| Choice {
