@@ -167,11 +167,33 @@ impl Listed {
     pub fn content(self) -> FileContent {
         match self {
             Self::Known(content) => content,
-            Self::Read(path) => match std::fs::read(path) {
-                Ok(bytes) => FileContent::Bytes(bytes),
-                Err(error) => FileContent::Unreadable(error.to_string()),
-            },
+            Self::Read(path) => read_file(&path),
         }
+    }
+}
+
+/// A file's content, or why there is none. The size comes from the open file, so that the walk
+/// (on one thread) makes no system call per file and the readers (one per core) make them all.
+fn read_file(path: &Path) -> FileContent {
+    use std::io::Read;
+    let too_large = |len: u64| len > MAX_FILE_BYTES as u64;
+    match std::fs::File::open(path) {
+        Ok(mut file) => match file.metadata() {
+            Ok(meta) if too_large(meta.len()) => FileContent::TooLarge(meta.len()),
+            Ok(meta) => {
+                let mut bytes = Vec::with_capacity(meta.len() as usize);
+                match file.read_to_end(&mut bytes) {
+                    Ok(_) => FileContent::Bytes(bytes),
+                    Err(error) => FileContent::Unreadable(error.to_string()),
+                }
+            }
+            Err(error) => FileContent::Unreadable(error.to_string()),
+        },
+        // A file too large is reported as such even when it cannot be opened.
+        Err(error) => match std::fs::metadata(path) {
+            Ok(meta) if too_large(meta.len()) => FileContent::TooLarge(meta.len()),
+            _ => FileContent::Unreadable(error.to_string()),
+        },
     }
 }
 
@@ -189,14 +211,7 @@ fn walk(dir: &Path, prefix: &str, found: &mut Vec<(String, Listed)>) -> io::Resu
         if file_type.is_dir() {
             walk(&entry.path(), &format!("{relative}/"), found)?;
         } else if file_type.is_file() {
-            let listed = match entry.metadata() {
-                Ok(meta) if meta.len() > MAX_FILE_BYTES as u64 => {
-                    Listed::Known(FileContent::TooLarge(meta.len()))
-                }
-                Ok(_) => Listed::Read(entry.path()),
-                Err(error) => Listed::Known(FileContent::Unreadable(error.to_string())),
-            };
-            found.push((relative, listed));
+            found.push((relative, Listed::Read(entry.path())));
         } else {
             // Symlinks could point outside the catalog; they are reported, never followed.
             // Other special files (FIFOs, sockets, devices) are never opened.
