@@ -62,15 +62,7 @@ impl TypeSummary {
 
     /// Does the free-text query `q` (lowercase) match this type?
     pub fn matches_text(&self, q: &str) -> bool {
-        // As `text.to_ascii_lowercase().contains(q)`, without a copy of every field of every
-        // type per search.
-        let contains = |text: &str| {
-            q.is_empty()
-                || text
-                    .as_bytes()
-                    .windows(q.len())
-                    .any(|window| window.eq_ignore_ascii_case(q.as_bytes()))
-        };
+        let contains = |text: &str| contains_ignoring_ascii_case(text, q);
         contains(&self.id)
             || contains(&self.name)
             || contains(&self.summary)
@@ -78,6 +70,29 @@ impl TypeSummary {
             || self.layer_media_types.iter().any(|m| contains(m))
             || self.tags.iter().any(|t| contains(t))
     }
+}
+
+/// `text.to_ascii_lowercase().contains(needle)` for a `needle` already lowercase where it is
+/// ASCII, without copying `text`: candidates are found by their first byte in either case with
+/// a SIMD search, then compared. On 10,000 types a search walks some 6 MB of text.
+fn contains_ignoring_ascii_case(text: &str, needle: &str) -> bool {
+    let (text, needle) = (text.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let mut from = 0;
+    while let Some(found) = memchr::memchr2(lower, upper, &text[from..]) {
+        let at = from + found;
+        if text.len() - at < needle.len() {
+            return false;
+        }
+        if text[at + 1..at + needle.len()].eq_ignore_ascii_case(rest) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 #[cfg(test)]
