@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::reference::ReferenceInput;
 use crate::catalog::{Catalog, DefinitionReadError};
-use crate::documents::{Document, TypeDocuments, definition_schema, index_document};
+use crate::documents::{Document, TypeDocuments, definition_schema, index_document, search_index};
 use crate::pages::{self, Paths, assets};
 
 /// What a build wrote.
@@ -42,13 +42,18 @@ pub fn build(catalog: Catalog, out: &Path) -> Result<Built, BuildError> {
         &Document::json(&index_document(catalog)).bytes,
     )?;
     site.file("definition.schema.json", &definition_schema(catalog).bytes)?;
+    site.file("search-index.json", &search_index(catalog).bytes)?;
     for asset in assets::all() {
         site.file(&format!("static/{}", asset.file_name), asset.bytes)?;
     }
 
-    site.page("index.html", |paths| {
-        pages::catalog::render_page(catalog, &Default::default(), &|_| true, paths)
-    })?;
+    // The whole catalog, a page per file; filtered pages are the script's.
+    let every: Vec<_> = catalog.summaries().iter().collect();
+    for page in 1..=pages::catalog::page_count(every.len()) {
+        site.page(&Paths::catalog_page_file(page), |paths| {
+            pages::catalog::render_page(catalog, &Default::default(), &every, page, paths)
+        })?;
+    }
     site.page("api/index.html", |paths| {
         pages::api::render_page(catalog, None, paths)
     })?;

@@ -1,5 +1,5 @@
 // typehouse: progressive enhancement only. Every page works without this script; with it the
-// catalog filters as you type, copy buttons appear, and action commands fill in as you type.
+// catalog searches as you type, copy buttons appear, and action commands fill in as you type.
 
 // Filling action templates, by the rules of src/catalog/reference.rs and
 // src/catalog/command.rs: values follow the OCI distribution grammar or are refused, a
@@ -241,63 +241,207 @@ if (typeof module !== 'undefined' && module.exports) module.exports = typehouseA
     });
   });
 
-  // Catalog filters ----------------------------------------------------------------------
+  // Catalog search -----------------------------------------------------------------------
+  // Without this script the form goes to the server (or, on the static site, the page files
+  // of the whole catalog) a page at a time. With it the search runs as you type, over the
+  // search index: one document fetched once, filtered here by the rules of the API's filter
+  // (free text is matched ASCII-case-insensitively in the id, name, summary, media types and
+  // tags), and drawn a page at a time with the server's own links.
 
   var filters = document.querySelector('form[data-filter-form]');
   if (filters) {
-    var cards = Array.prototype.slice.call(document.querySelectorAll('[data-card]'));
+    var list = document.getElementById('types');
     var count = document.getElementById('result-count');
     var empty = document.getElementById('no-results');
+    var pager = document.getElementById('pager');
     var names = ['q', 'vendor', 'status', 'tag'];
+    var mode = filters.getAttribute('data-mode');
+    var pageSize = Number(filters.getAttribute('data-page-size')) || 60;
+    var home = filters.getAttribute('action');
+    var loading = null;
 
-    var applyFilters = function (updateAddress) {
-      var q = field(filters, 'q').value.trim().toLowerCase();
-      var vendor = field(filters, 'vendor').value;
-      var status = field(filters, 'status').value;
-      var tag = field(filters, 'tag').value;
-      var shown = 0;
-      cards.forEach(function (card) {
-        var matches = (!q || card.getAttribute('data-search').indexOf(q) !== -1) &&
-          (!vendor || card.getAttribute('data-vendor') === vendor) &&
-          (!status || card.getAttribute('data-status') === status) &&
-          (!tag || ('|' + card.getAttribute('data-tags') + '|').indexOf('|' + tag + '|') !== -1);
-        card.hidden = !matches;
-        if (matches) shown += 1;
-      });
-      var filtered = q || vendor || status || tag;
-      count.textContent = filtered
-        ? shown + ' of ' + cards.length + ' types match'
-        : cards.length + ' types';
-      empty.hidden = shown !== 0;
-      if (updateAddress && window.history && window.history.replaceState) {
-        var params = new URLSearchParams();
-        names.forEach(function (name) {
-          var value = field(filters, name).value.trim();
-          if (value) params.set(name, value);
-        });
-        var query = params.toString();
-        window.history.replaceState(null, '', query ? '?' + query : window.location.pathname);
-      }
+    var asciiLower = function (text) {
+      return String(text).replace(/[A-Z]+/g, function (upper) { return upper.toLowerCase(); });
     };
 
-    // A static host ignores the query string: apply it here.
-    var params = new URLSearchParams(window.location.search);
-    names.forEach(function (name) {
-      if (params.has(name)) field(filters, name).value = params.get(name);
-    });
-    applyFilters(false);
+    var loadIndex = function () {
+      if (!loading) {
+        loading = fetch(filters.getAttribute('data-search-index'), {
+          headers: { Accept: 'application/json' }
+        })
+          .then(function (response) {
+            if (!response.ok) throw new Error('the search index answered ' + response.status);
+            return response.json();
+          })
+          .then(function (index) {
+            return index.types.map(function (row) {
+              var type = {};
+              index.fields.forEach(function (name, at) { type[name] = row[at]; });
+              type.vendor = type.id.split('/')[0];
+              type.text = [type.id, type.name, type.summary]
+                .concat(type.identifyingMediaTypes, type.layerMediaTypes, type.tags)
+                .map(asciiLower);
+              return type;
+            });
+          });
+        // A failed fetch is tried again on the next search.
+        loading.catch(function () { loading = null; });
+      }
+      return loading;
+    };
 
-    filters.addEventListener('input', function () { applyFilters(true); });
-    filters.addEventListener('change', function () { applyFilters(true); });
+    var current = function () {
+      var values = {};
+      names.forEach(function (name) { values[name] = field(filters, name).value.trim(); });
+      return values;
+    };
+
+    // The link the server (or the site) has for page `page` of `values`.
+    var pageLink = function (values, page) {
+      var params = new URLSearchParams();
+      names.forEach(function (name) { if (values[name]) params.set(name, values[name]); });
+      if (mode === 'site' && !params.toString()) {
+        return page <= 1 ? home : filters.getAttribute('data-page-prefix') + page + '.html';
+      }
+      if (page > 1) params.set('page', String(page));
+      var query = params.toString();
+      return query ? home + '?' + query : home;
+    };
+
+    var element = function (tag, attributes, children) {
+      var node = document.createElement(tag);
+      Object.keys(attributes || {}).forEach(function (name) {
+        node.setAttribute(name, attributes[name]);
+      });
+      (children || []).forEach(function (child) {
+        node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+      });
+      return node;
+    };
+
+    // A card as the server draws it (templates/catalog.html).
+    var card = function (type) {
+      var icon = type.iconSvg
+        ? element('img', {
+          'class': 'type-icon',
+          src: 'data:image/svg+xml,' + encodeURIComponent(type.iconSvg),
+          alt: type.name + ' icon',
+          width: '40',
+          height: '40'
+        })
+        : element('span', { 'class': 'type-icon type-icon-letter', 'aria-hidden': 'true' },
+          [(Array.from(type.name)[0] || '').toUpperCase()]);
+      var href = filters.getAttribute('data-type-prefix') + type.id +
+        filters.getAttribute('data-type-suffix');
+      var children = [
+        element('div', { 'class': 'card-head' }, [
+          icon,
+          element('div', { 'class': 'card-title' }, [
+            element('h2', {}, [element('a', { href: href }, [type.name])]),
+            element('p', { 'class': 'type-id' }, [
+              element('code', {}, [type.id]), ' ',
+              element('span', { 'class': 'version' }, ['v' + type.version])
+            ])
+          ]),
+          element('span', { 'class': 'badge badge-' + type.status }, [type.status])
+        ]),
+        element('p', { 'class': 'card-summary' }, [type.summary])
+      ];
+      var identifying = type.identifyingMediaTypes;
+      if (identifying.length) {
+        var line = [
+          element('span', { 'class': 'visually-hidden' }, ['Identifying media type: ']),
+          element('code', {}, [identifying[0]])
+        ];
+        if (identifying.length > 1) {
+          line.push(' ', element('span', { 'class': 'more' }, ['+' + (identifying.length - 1) + ' more']));
+        }
+        children.push(element('p', { 'class': 'card-media-type' }, line));
+      } else {
+        children.push(element('p', { 'class': 'card-media-type muted' },
+          ['Recognised by its match conditions']));
+      }
+      if (type.tags.length) {
+        children.push(element('ul', { 'class': 'tags', 'aria-label': 'Tags' },
+          type.tags.map(function (tag) { return element('li', {}, [tag]); })));
+      }
+      return element('li', { 'class': 'card', 'data-card': '' }, children);
+    };
+
+    var setLink = function (link, href) {
+      if (href) link.setAttribute('href', href); else link.removeAttribute('href');
+      link.hidden = !href;
+    };
+
+    // Draws page `page` of the types that pass `values`; answers the page drawn.
+    var show = function (types, values, page) {
+      var q = asciiLower(values.q);
+      var matching = types.filter(function (type) {
+        return (!q || type.text.some(function (text) { return text.indexOf(q) !== -1; })) &&
+          (!values.vendor || type.vendor === values.vendor) &&
+          (!values.status || type.status === values.status) &&
+          (!values.tag || type.tags.indexOf(values.tag) !== -1);
+      });
+      var pages = Math.max(1, Math.ceil(matching.length / pageSize));
+      page = Math.min(Math.max(1, page), pages);
+      var start = (page - 1) * pageSize;
+      var shown = matching.slice(start, start + pageSize);
+      list.replaceChildren.apply(list, shown.map(card));
+      var filtered = values.q || values.vendor || values.status || values.tag;
+      var text = filtered
+        ? matching.length + ' of ' + types.length + ' types match'
+        : types.length + ' types';
+      if (pages > 1) text += ', showing ' + (start + 1) + '\u2013' + (start + shown.length);
+      count.textContent = text;
+      empty.hidden = matching.length !== 0;
+      pager.hidden = pages <= 1;
+      setLink(pager.querySelector('[data-pager-previous]'),
+        page > 1 ? pageLink(values, page - 1) : null);
+      setLink(pager.querySelector('[data-pager-next]'),
+        page < pages ? pageLink(values, page + 1) : null);
+      pager.querySelector('[data-pager-position]').textContent = 'Page ' + page + ' of ' + pages;
+      return page;
+    };
+
+    var apply = function (page, updateAddress) {
+      var values = current();
+      return loadIndex().then(function (types) {
+        var drawn = show(types, values, page);
+        if (updateAddress && window.history && window.history.replaceState) {
+          window.history.replaceState(null, '', pageLink(values, drawn));
+        }
+      });
+    };
+
+    // A static host ignores the query string: the script applies it.
+    var params = new URLSearchParams(window.location.search);
+    if (mode === 'site' && names.concat(['page']).some(function (name) { return params.has(name); })) {
+      names.forEach(function (name) {
+        if (params.has(name)) field(filters, name).value = params.get(name);
+      });
+      apply(Number(params.get('page')) || 1, false);
+    }
+
+    var timer = null;
+    var searchSoon = function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { apply(1, true).catch(function () {}); }, 80);
+    };
+    field(filters, 'q').addEventListener('focus', function () {
+      loadIndex().catch(function () {});
+    });
+    filters.addEventListener('input', searchSoon);
+    filters.addEventListener('change', searchSoon);
     filters.addEventListener('submit', function (event) {
       event.preventDefault();
-      applyFilters(true);
+      // Without the index, the form goes where it would without the script.
+      apply(1, true).catch(function () { filters.submit(); });
     });
     document.querySelectorAll('[data-reset]').forEach(function (link) {
       link.addEventListener('click', function (event) {
         event.preventDefault();
         names.forEach(function (name) { field(filters, name).value = ''; });
-        applyFilters(true);
+        apply(1, true).catch(function () { window.location.href = link.href; });
         field(filters, 'q').focus();
       });
     });

@@ -15,7 +15,7 @@ use super::rules;
 
 /// Every problem in `files`, and against `base` when given, sorted by file and line.
 pub fn check(files: &CatalogFiles, base: Option<&CatalogFiles>) -> Vec<Diagnostic> {
-    let mut diagnostics = load::load(files).diagnostics;
+    let mut diagnostics = load::diagnostics(files);
     if let Some(base) = base {
         diagnostics.extend(compare_with_base(base, files));
     }

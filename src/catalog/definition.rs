@@ -131,13 +131,25 @@ pub struct Config {
 }
 
 /// A config schema: inline, or the name of a `*.schema.json` file in the type's folder.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum SchemaSource {
     File(String),
     /// Shared with the compiled [`ConfigSchema`](super::schema::ConfigSchema): large schemas
     /// are held once, not twice.
     Inline(Arc<Value>),
+}
+
+/// A string names a file and anything else is inline, as `#[serde(untagged)]` would read it,
+/// but without buffering the whole schema first to try the variants in turn (which took a
+/// twentieth of checking a large catalog).
+impl<'de> Deserialize<'de> for SchemaSource {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Value::deserialize(deserializer)? {
+            Value::String(name) => Self::File(name),
+            document => Self::Inline(Arc::new(document)),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

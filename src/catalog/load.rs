@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock};
 
+use jsonschema::PatternCache;
 use semver::Version;
 use serde_json::Value;
 
@@ -38,6 +39,21 @@ pub struct ParsedVersion {
     pub config_schema: Option<ConfigSchema>,
 }
 
+impl ParsedVersion {
+    /// This version with only what the catalog-wide rules read ([`check_catalog_wide`]):
+    /// its config schema, description and config examples, often most of its memory, are
+    /// dropped.
+    fn for_catalog_rules(mut self) -> Self {
+        self.config_schema = None;
+        self.definition.description = None;
+        if let Some(config) = &mut self.definition.config {
+            config.schema = None;
+            config.examples = Vec::new();
+        }
+        self
+    }
+}
+
 /// The built-in definition schema, parsed and compiled once per process: a check, every
 /// submission check and every reload load with it, and compiling it took longer than
 /// checking a small catalog.
@@ -48,7 +64,27 @@ static BUILT_IN_DEFINITION_SCHEMA: LazyLock<(Value, jsonschema::Validator)> = La
     (schema, validator)
 });
 
+/// What a load keeps of each version once the rules of its own file have run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Everything: the catalog is built from it.
+    Catalog,
+    /// What the catalog-wide rules read; no catalog is built (see [`diagnostics`]).
+    Diagnostics,
+}
+
 pub fn load(files: &CatalogFiles) -> Loaded {
+    load_keeping(files, Keep::Catalog)
+}
+
+/// Every diagnostic [`load`] finds, without building the catalog: each version's config schema,
+/// description and examples are dropped as soon as the rules of its file have run, so that a
+/// check of a large catalog holds its files and little more.
+pub fn diagnostics(files: &CatalogFiles) -> Vec<Diagnostic> {
+    load_keeping(files, Keep::Diagnostics).diagnostics
+}
+
+fn load_keeping(files: &CatalogFiles, keep: Keep) -> Loaded {
     let mut diagnostics = Vec::new();
     let (definition_schema, validator) = &*BUILT_IN_DEFINITION_SCHEMA;
 
@@ -73,7 +109,9 @@ pub fn load(files: &CatalogFiles) -> Loaded {
 
     let folders = group_by_folder(files, &mut diagnostics);
     let folders: Vec<(&String, &FolderFiles)> = folders.iter().collect();
-    let (parsed, found) = parse_folders(files, &folders, validator);
+    // One cache of compiled patterns for the whole load (see `ConfigSchema::compile_sharing`).
+    let patterns = PatternCache::new();
+    let (parsed, found) = parse_folders(files, &folders, validator, &patterns, keep);
     diagnostics.extend(found);
 
     check_catalog_wide(&parsed, &mut diagnostics);
@@ -82,7 +120,7 @@ pub fn load(files: &CatalogFiles) -> Loaded {
 
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let catalog = match meta {
-        Some(meta) if !has_errors => Some(build_catalog(
+        Some(meta) if !has_errors && keep == Keep::Catalog => Some(build_catalog(
             meta,
             parsed,
             definition_schema.clone(),
@@ -97,45 +135,76 @@ pub fn load(files: &CatalogFiles) -> Loaded {
 }
 
 /// Parses and checks every type folder. Folders are independent until the catalog-wide rules,
-/// so they are spread over one thread per core, in contiguous runs whose results are joined in
-/// folder order: the outcome is the same as one thread's, in half the time on two cores.
+/// so they are spread over one thread per core. Each thread takes the next batch of folders as
+/// it finishes one (a thread that shares its core with other work takes fewer), and batches are
+/// joined in folder order: the outcome is the same as one thread's.
 fn parse_folders(
     files: &CatalogFiles,
     folders: &[(&String, &FolderFiles)],
     validator: &jsonschema::Validator,
+    patterns: &PatternCache,
+    keep: Keep,
 ) -> (Vec<ParsedVersion>, Vec<Diagnostic>) {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(folders.len() / MIN_FOLDERS_PER_THREAD)
         .max(1);
     if threads == 1 {
-        return parse_some_folders(files, folders, validator);
+        return parse_some_folders(files, folders, validator, patterns, keep);
     }
-    std::thread::scope(|scope| {
-        let runs: Vec<_> = folders
-            .chunks(folders.len().div_ceil(threads))
-            .map(|run| scope.spawn(move || parse_some_folders(files, run, validator)))
+    let batches: Vec<_> = folders.chunks(FOLDERS_PER_BATCH).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Parsed)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(batch) = batches.get(at) else {
+                            return mine;
+                        };
+                        let found = parse_some_folders(files, batch, validator, patterns, keep);
+                        mine.push((at, found));
+                    }
+                })
+            })
             .collect();
-        let mut parsed = Vec::new();
-        let mut diagnostics = Vec::new();
-        for run in runs {
-            let (run_parsed, run_diagnostics) = run
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            parsed.extend(run_parsed);
-            diagnostics.extend(run_diagnostics);
-        }
-        (parsed, diagnostics)
-    })
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    done.sort_unstable_by_key(|(at, _)| *at);
+    let mut parsed = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (_, (batch_parsed, batch_diagnostics)) in done {
+        parsed.extend(batch_parsed);
+        diagnostics.extend(batch_diagnostics);
+    }
+    (parsed, diagnostics)
 }
+
+/// The versions of some folders, and the problems found in them.
+type Parsed = (Vec<ParsedVersion>, Vec<Diagnostic>);
 
 /// Below this many folders per thread, a thread costs more than it saves.
 const MIN_FOLDERS_PER_THREAD: usize = 64;
+
+/// Folders a thread takes at a time: small enough to even out, large enough that taking one
+/// costs nothing.
+const FOLDERS_PER_BATCH: usize = 32;
 
 fn parse_some_folders(
     files: &CatalogFiles,
     folders: &[(&String, &FolderFiles)],
     validator: &jsonschema::Validator,
+    patterns: &PatternCache,
+    keep: Keep,
 ) -> (Vec<ParsedVersion>, Vec<Diagnostic>) {
     let mut parsed = Vec::new();
     let mut diagnostics = Vec::new();
@@ -156,11 +225,15 @@ fn parse_some_folders(
                 folder,
                 siblings: &siblings,
                 files,
+                patterns,
             };
             if let Some(version) =
                 parse_version_file(&path, file_name, &context, validator, &mut diagnostics)
             {
-                parsed.push(version);
+                parsed.push(match keep {
+                    Keep::Catalog => version,
+                    Keep::Diagnostics => version.for_catalog_rules(),
+                });
             }
         }
     }
@@ -412,6 +485,7 @@ struct FolderContext<'a> {
     folder: &'a str,
     siblings: &'a HashMap<String, Value>,
     files: &'a CatalogFiles,
+    patterns: &'a PatternCache,
 }
 
 fn parse_version_file(
@@ -440,7 +514,9 @@ fn parse_version_file(
 
     let before = diagnostics.len();
     let owned = check_raw_fields(path, &value, diagnostics);
-    for error in validator.iter_errors(&value).take(50) {
+    // Most files are valid, and a yes or no is much cheaper than the list of errors.
+    let errors = (!validator.is_valid(&value)).then(|| validator.iter_errors(&value));
+    for error in errors.into_iter().flatten().take(50) {
         let pointer = error.instance_path().as_str().to_string();
         if owned.contains(&pointer) {
             continue; // a sharper rule already reported this field
@@ -886,21 +962,26 @@ fn compile_config_schema(
             }
         },
     };
-    let mut schema =
-        match ConfigSchema::compile(document, context.folder, &file_name, context.siblings) {
-            Ok(schema) => schema,
-            Err(error) => {
-                diagnostics.push(
-                    Diagnostic::error(
-                        rules::CONFIG_SCHEMA,
-                        path,
-                        format!("the config schema does not compile: {error}"),
-                    )
-                    .at("/config/schema"),
-                );
-                return None;
-            }
-        };
+    let mut schema = match ConfigSchema::compile_sharing(
+        document,
+        context.folder,
+        &file_name,
+        context.siblings,
+        context.patterns,
+    ) {
+        Ok(schema) => schema,
+        Err(error) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    rules::CONFIG_SCHEMA,
+                    path,
+                    format!("the config schema does not compile: {error}"),
+                )
+                .at("/config/schema"),
+            );
+            return None;
+        }
+    };
     for (index, example) in config.examples.iter().enumerate() {
         for problem in schema.validate(example) {
             diagnostics.push(

@@ -21,7 +21,7 @@ pub mod type_id;
 pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use semver::{Version, VersionReq};
 use serde::{Deserialize, Serialize};
@@ -301,6 +301,9 @@ pub struct Catalog {
     definitions: Definitions,
     /// Which types claim each identifying media type, over every version.
     claims: Claims,
+    /// The vendors and the tags, each sorted and once: the catalog page offers them as filters
+    /// on every request.
+    vendors_and_tags: OnceLock<(Vec<String>, Vec<String>)>,
 }
 
 impl Catalog {
@@ -429,6 +432,7 @@ impl Catalog {
             definition_schema,
             definitions,
             claims,
+            vendors_and_tags: OnceLock::new(),
         }
     }
 
@@ -508,6 +512,36 @@ impl Catalog {
     /// Every type's summary, ordered by id.
     pub fn summaries(&self) -> &[TypeSummary] {
         &self.summaries
+    }
+
+    /// The vendors of the catalog's types, sorted, each once.
+    pub fn vendors(&self) -> &[String] {
+        &self.vendors_and_tags().0
+    }
+
+    /// The tags of the types' latest versions, sorted, each once.
+    pub fn tags(&self) -> &[String] {
+        &self.vendors_and_tags().1
+    }
+
+    fn vendors_and_tags(&self) -> &(Vec<String>, Vec<String>) {
+        self.vendors_and_tags.get_or_init(|| {
+            let mut vendors: Vec<String> = Vec::new();
+            // Types are in id order, so a vendor's types (`vendor/...`) are next to each other;
+            // `acme-b/` sorts before `acme/`, so the vendors are sorted once more.
+            for entry in &self.types {
+                if vendors.last().map(String::as_str) != Some(entry.id.vendor()) {
+                    vendors.push(entry.id.vendor().to_string());
+                }
+            }
+            vendors.sort_unstable();
+            let tags: std::collections::BTreeSet<&str> = self
+                .summaries
+                .iter()
+                .flat_map(|summary| summary.tags.iter().map(String::as_str))
+                .collect();
+            (vendors, tags.into_iter().map(String::from).collect())
+        })
     }
 
     pub fn get(&self, id: &TypeId) -> Option<&TypeEntry> {

@@ -172,7 +172,7 @@ fn classify_request() -> Value {
     components(schemas(
         Problem, TypeList, TypeSummary, TypeDocument, VersionList, VersionEntry, Validation,
         ValidationError, MediaTypeAnswer, MediaTypeUse, Classification, MatchedType, ClassProblem,
-        RenderedAction, Index, Health, Ready, Submission, SubmissionList, SubmissionCheck, Diagnostic, HistoryEvent, ReviewBody, RejectBody,
+        RenderedAction, Index, SearchIndex, Health, Ready, Submission, SubmissionList, SubmissionCheck, Diagnostic, HistoryEvent, ReviewBody, RejectBody,
         RegistryList, ConfiguredRegistry, Listing, ListedArtifact, RegistryPushes, RecordedPush,
     )),
     tags(
@@ -424,6 +424,16 @@ pub struct Index {
     types: Vec<TypeSummary>,
 }
 
+/// The catalog page's search index: one row per type, in id order.
+#[derive(Serialize, ToSchema)]
+pub struct SearchIndex {
+    /// The names of a row's columns: `id`, `name`, `summary`, `status`, `version`,
+    /// `identifyingMediaTypes`, `layerMediaTypes`, `tags`, `iconSvg` (the SVG text or null).
+    fields: Vec<String>,
+    /// A row per type, its values in the order of `fields`.
+    types: Vec<Vec<Value>>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Health {
     /// `ok`, or `degraded` when any reason below holds; the service answers either way.
@@ -617,6 +627,10 @@ pub mod paths {
     #[utoipa::path(get, path = "/index.json", tag = "catalog",
         responses((status = 200, description = "The whole catalog", body = Index), (status = 304, description = "Not modified")))]
     pub fn index() {}
+
+    #[utoipa::path(get, path = "/search-index.json", tag = "catalog",
+        responses((status = 200, description = "Every type as one row of the fields `fields` names, for the catalog page's instant search", body = SearchIndex), (status = 304, description = "Not modified")))]
+    pub fn search_index() {}
 
     #[utoipa::path(get, path = "/definition.schema.json", tag = "catalog",
         responses((status = 200, description = "The definition format", body = Object, content_type = "application/schema+json")))]

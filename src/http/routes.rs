@@ -123,6 +123,12 @@ pub static ROUTES: &[Route] = &[
     ),
     Route::api(
         Get,
+        "/search-index.json",
+        || web::to(meta::search_index),
+        |p| p.path_from::<docs::__path_search_index>(),
+    ),
+    Route::api(
+        Get,
         "/definition.schema.json",
         || web::to(meta::definition_schema),
         |p| p.path_from::<docs::__path_definition_schema>(),

@@ -20,7 +20,8 @@ use crate::catalog::{
 
 /// Bumped whenever the layout or the meaning of a field changes.
 /// 2: every blob has a digest (the gzip variants, extras and files too).
-/// 3: each type's files sealed with its head; versions name their identifying media types.
+/// 3: each type's files sealed with its head; versions name their identifying media types;
+///    a type's head carries its latest icon, which catalog cards show.
 pub(super) const FORMAT: u32 = 3;
 pub(super) const MAGIC: &[u8; 16] = b"typehouse-image\n";
 /// Magic, format, padding, head offset, head length, head SHA-256.
@@ -68,6 +69,9 @@ pub(super) struct Head {
 pub(super) struct TypeHead {
     pub(super) id: TypeId,
     pub(super) summary: TypeSummary,
+    /// The summary's icon, which the summary itself does not serialize.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) icon_svg: Option<String>,
     pub(super) uses: Vec<UseHead>,
     pub(super) version_list: BodyHead,
     pub(super) versions: Vec<VersionHead>,

@@ -25,6 +25,7 @@ use crate::catalog::definition::{Definition, SchemaSource};
 use crate::catalog::schema::{ConfigSchema, SchemaParts};
 use crate::catalog::{
     Catalog, DeclaredUse, DefinitionReadError, DefinitionStore, Published, StoredType, TypeId,
+    TypeSummary,
 };
 use crate::documents::{JSON, SCHEMA_JSON};
 
@@ -161,7 +162,10 @@ impl Image {
             types.push(StoredType {
                 id: type_head.id,
                 versions,
-                summary: type_head.summary,
+                summary: TypeSummary {
+                    icon_svg: type_head.icon_svg.map(Arc::from),
+                    ..type_head.summary
+                },
                 uses: type_head
                     .uses
                     .into_iter()

@@ -133,6 +133,7 @@ fn render_type(catalog: &Catalog, files: &CatalogFiles, entry: &TypeEntry) -> io
     let head = TypeHead {
         id: entry.id.clone(),
         summary: catalog.summary(entry).clone(),
+        icon_svg: catalog.summary(entry).icon_svg.as_deref().map(String::from),
         uses: DeclaredUse::of(&latest.definition)
             .into_iter()
             .map(|u| UseHead(u.media_type, u.role, u.identifying))

@@ -42,6 +42,14 @@ const PATH: &AsciiSet = &NON_ALPHANUMERIC
 /// A reference in a link path keeps its `:` and `@` as an image reference writes them.
 const REFERENCE: &AsciiSet = &PATH.remove(b':').remove(b'@');
 
+/// Characters kept as they are in a query value; `+`, `&`, `=` and spaces are encoded.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
 /// The links of one page, relative to where that page is.
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -180,6 +188,42 @@ impl Paths {
     /// The OpenAPI document: only the service has the API it describes.
     pub fn openapi(&self) -> Option<String> {
         (self.mode == Mode::Server).then(|| format!("{}openapi.json", self.root))
+    }
+
+    /// Page `page` (from 1) of the catalog under `filters` (name and value; empty values are
+    /// left out). The service answers the query itself; the static site has a file per page of
+    /// the whole catalog, and its script applies filters from the query of `index.html`.
+    pub fn catalog_page(&self, filters: &[(&str, &str)], page: usize) -> String {
+        let mut query: Vec<String> = filters
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| format!("{name}={}", utf8_percent_encode(value, QUERY_VALUE)))
+            .collect();
+        if self.mode == Mode::Site && query.is_empty() {
+            return format!("{}{}", self.root, Self::catalog_page_file(page));
+        }
+        if page > 1 {
+            query.push(format!("page={page}"));
+        }
+        if query.is_empty() {
+            self.home()
+        } else {
+            format!("{}?{}", self.home(), query.join("&"))
+        }
+    }
+
+    /// Where the static site keeps page `page` (from 1) of the whole catalog.
+    pub fn catalog_page_file(page: usize) -> String {
+        if page <= 1 {
+            "index.html".into()
+        } else {
+            format!("page/{page}.html")
+        }
+    }
+
+    /// The catalog page's search index.
+    pub fn search_index(&self) -> String {
+        format!("{}search-index.json", self.root)
     }
 
     pub fn index_json(&self) -> String {
@@ -365,5 +409,23 @@ mod tests {
         );
         assert_eq!(paths.classify(), None);
         assert_eq!(Paths::site("index.html").api(), "./api/index.html");
+    }
+
+    #[test]
+    fn catalog_pages_carry_their_filters_on_the_server_and_are_files_on_the_site() {
+        let server = Paths::server("/types");
+        assert_eq!(server.catalog_page(&[("q", "")], 1), "./");
+        assert_eq!(
+            server.catalog_page(&[("q", "a b&c"), ("vendor", "")], 3),
+            "./?q=a%20b%26c&page=3"
+        );
+        let site = Paths::site("page/2.html");
+        assert_eq!(site.catalog_page(&[("q", "")], 1), "../index.html");
+        assert_eq!(site.catalog_page(&[], 3), "../page/3.html");
+        assert_eq!(
+            site.catalog_page(&[("tag", "ml")], 2),
+            "../index.html?tag=ml&page=2"
+        );
+        assert_eq!(site.search_index(), "../search-index.json");
     }
 }

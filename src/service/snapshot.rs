@@ -4,7 +4,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use crate::catalog::{Catalog, DefinitionReadError, TypeEntry, TypeSummary, VersionEntry};
-use crate::documents::{Document, TypeDocuments, definition_schema, index_document};
+use crate::documents::{Document, TypeDocuments, definition_schema, index_document, search_index};
 use crate::image::{DamageHook, Image, StoredDocument};
 
 /// A loaded catalog and its request-independent answers.
@@ -12,6 +12,8 @@ pub struct Snapshot {
     pub catalog: Catalog,
     pub definition_schema: Document,
     answers: Answers,
+    /// Built from the summaries on its first request, by either kind of snapshot.
+    search_index: OnceLock<Document>,
     pub loaded_at: SystemTime,
     /// The fingerprint of the files it was loaded from, where known.
     pub fingerprint: Option<String>,
@@ -47,6 +49,7 @@ impl Snapshot {
             catalog,
             definition_schema,
             answers: Answers::Computed { index, types },
+            search_index: OnceLock::new(),
             loaded_at: SystemTime::now(),
             fingerprint: None,
         }
@@ -58,6 +61,7 @@ impl Snapshot {
             definition_schema: definition_schema(&catalog),
             catalog,
             answers: Answers::Stored(image),
+            search_index: OnceLock::new(),
             loaded_at: SystemTime::now(),
             fingerprint: None,
         }
@@ -93,6 +97,12 @@ impl Snapshot {
             Answers::Computed { index, .. } => Answer::Document(index),
             Answers::Stored(image) => Answer::Stored(image.index()),
         }
+    }
+
+    /// `/search-index.json`, compressed with its first request.
+    pub fn search_index(&self) -> &Document {
+        self.search_index
+            .get_or_init(|| search_index(&self.catalog).precompute())
     }
 
     /// The definition document of one version of `entry`.

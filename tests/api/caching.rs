@@ -12,6 +12,7 @@ use crate::helpers::{TestApp, header};
 const READS: &[&str] = &[
     "/index.json",
     "/definition.schema.json",
+    "/search-index.json",
     "/types",
     "/types/cncf/helm-chart",
     "/types/cncf/helm-chart?version=1.0.0",

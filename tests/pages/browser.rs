@@ -2,6 +2,8 @@
 //! errors, the search box filters as you type, copy buttons and the action form work.
 //! Screenshots land in `target/screenshots/` for review.
 
+use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -9,7 +11,7 @@ use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
 use crate::driver::{Driver, save_screenshot};
-use crate::helpers::TestApp;
+use crate::helpers::{FixtureCatalog, TestApp, card_ids};
 
 /// Evaluates `script` (a function body) and returns its value.
 async fn eval(browser: &Client, script: &str) -> Value {
@@ -72,11 +74,14 @@ async fn in_chromium_the_catalog_filters_as_you_type_and_the_type_page_copies_an
         "return document.querySelectorAll('[data-card]').length",
     )
     .await;
-    let visible = "return document.querySelectorAll('[data-card]:not([hidden])').length";
-    assert_eq!(eval(&browser, visible).await, total);
+    assert_eq!(
+        total,
+        json!(app.catalog.load().len()),
+        "one page holds them all"
+    );
     save_screenshot(&browser, "catalog.png").await;
 
-    // Typing filters the list, with no submit.
+    // Typing searches, with no submit.
     let search = browser
         .find(Locator::Id("q"))
         .await
@@ -84,14 +89,14 @@ async fn in_chromium_the_catalog_filters_as_you_type_and_the_type_page_copies_an
     search.send_keys("helm").await.expect("typing");
     wait_until(
         &browser,
-        "return document.querySelectorAll('[data-card]:not([hidden])').length < document.querySelectorAll('[data-card]').length",
+        "return document.getElementById('result-count').textContent.indexOf('match') !== -1",
         "the list to filter",
     )
     .await;
     let shown: Vec<String> = serde_json::from_value(
         eval(
             &browser,
-            "return Array.from(document.querySelectorAll('[data-card]:not([hidden]) h2')).map(h => h.textContent.trim())",
+            "return Array.from(document.querySelectorAll('[data-card] h2')).map(h => h.textContent.trim())",
         )
         .await,
     )
@@ -129,7 +134,7 @@ async fn in_chromium_the_catalog_filters_as_you_type_and_the_type_page_copies_an
     search.send_keys("acme").await.expect("typing");
     wait_until(
         &browser,
-        "return document.querySelectorAll('[data-card]:not([hidden])').length === 2",
+        "return document.querySelectorAll('[data-card]').length === 2",
         "the two acme types",
     )
     .await;
@@ -442,6 +447,359 @@ async fn in_chromium_the_action_form_refuses_hostile_values_and_fills_quoted_arg
     assert_eq!(std::fs::read_dir(dir.path()).expect("listed").count(), 0);
     driver
         .assert_no_console_errors(&browser, "/types/acme/widget with hostile values")
+        .await;
+    browser.close().await.expect("the browser closes");
+}
+
+/// The text of the element `id`.
+async fn text_of(browser: &Client, id: &str) -> String {
+    browser
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("no #{id}"))
+        .text()
+        .await
+        .expect("its text")
+}
+
+/// Waits until the address's query is `query`.
+async fn wait_for_query(browser: &Client, query: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let address = browser.current_url().await.expect("a URL");
+        if address.query() == Some(query) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for ?{query}, at {address}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The ids of the cards the browser shows.
+async fn shown_ids(browser: &Client) -> Vec<String> {
+    let mut ids = Vec::new();
+    for code in browser
+        .find_all(Locator::Css("[data-card] .type-id code"))
+        .await
+        .expect("the cards' ids")
+    {
+        ids.push(code.text().await.expect("an id"));
+    }
+    ids
+}
+
+#[tokio::test]
+async fn in_chromium_without_script_the_pager_and_the_filters_are_plain_links_and_forms() {
+    let app = TestApp::spawn_over(FixtureCatalog::with_bulk(130));
+    let driver = Driver::start();
+    let browser = driver.without_script(1280, 1000).await;
+
+    // Scripts really are off: the copy buttons keep the `hidden` the script takes away.
+    browser
+        .goto(&app.url("/types/acme/widget"))
+        .await
+        .expect("the type page loads");
+    let copy = browser
+        .find(Locator::Css("button[data-copy]"))
+        .await
+        .expect("a copy button");
+    assert!(copy.attr("hidden").await.expect("an attribute").is_some());
+
+    browser
+        .goto(&app.url("/"))
+        .await
+        .expect("the catalog loads");
+    assert_eq!(shown_ids(&browser).await.len(), 60);
+    assert_eq!(
+        text_of(&browser, "result-count").await,
+        "190 types, showing 1–60"
+    );
+    browser
+        .find(Locator::Css("a[rel=next]"))
+        .await
+        .expect("a next link")
+        .click()
+        .await
+        .expect("following it");
+    wait_for_query(&browser, "page=2").await;
+    let served = app.page("/?page=2", reqwest::StatusCode::OK).await;
+    assert_eq!(shown_ids(&browser).await, card_ids(&served));
+
+    // The form sends the filters; the pager keeps them.
+    browser
+        .find(Locator::Id("q"))
+        .await
+        .expect("the search box")
+        .send_keys("bulk")
+        .await
+        .expect("typing");
+    browser
+        .find(Locator::Id("tag"))
+        .await
+        .expect("the tag filter")
+        .select_by_value("odd")
+        .await
+        .expect("a tag");
+    browser
+        .find(Locator::Css("form[data-filter-form] button[type=submit]"))
+        .await
+        .expect("the filter button")
+        .click()
+        .await
+        .expect("submitting");
+    wait_for_query(&browser, "q=bulk&vendor=&status=&tag=odd").await;
+    assert_eq!(
+        text_of(&browser, "result-count").await,
+        "65 of 190 types match, showing 1–60"
+    );
+    browser
+        .find(Locator::Css("a[rel=next]"))
+        .await
+        .expect("a next link")
+        .click()
+        .await
+        .expect("following it");
+    wait_for_query(&browser, "q=bulk&tag=odd&page=2").await;
+    assert_eq!(
+        text_of(&browser, "result-count").await,
+        "65 of 190 types match, showing 61–65"
+    );
+    assert_eq!(shown_ids(&browser).await.len(), 5);
+    browser.close().await.expect("the browser closes");
+}
+
+#[tokio::test]
+async fn in_chromium_instant_search_reads_the_search_index_and_pages_as_the_server_does() {
+    let app = TestApp::spawn_over(FixtureCatalog::with_bulk(130));
+    let driver = Driver::start();
+    let browser = driver.browser(1280, 1000).await;
+    open_catalog(&browser, &app).await;
+    driver.assert_no_console_errors(&browser, "/").await;
+
+    let search = browser
+        .find(Locator::Id("q"))
+        .await
+        .expect("the search box");
+    // Instant search draws icons from the index too.
+    search.send_keys("old acme").await.expect("typing");
+    wait_until(
+        &browser,
+        "return document.querySelectorAll('[data-card] img.type-icon').length === 1 \
+         && document.querySelectorAll('[data-card]').length === 1",
+        "the old widget and its icon",
+    )
+    .await;
+    search.clear().await.expect("clearing");
+    search.send_keys("BULK").await.expect("typing");
+    browser
+        .find(Locator::Id("tag"))
+        .await
+        .expect("the tag filter")
+        .select_by_value("odd")
+        .await
+        .expect("a tag");
+    wait_until(
+        &browser,
+        "return document.getElementById('result-count').textContent === '65 of 190 types match, showing 1–60'",
+        "the search to run",
+    )
+    .await;
+    wait_for_query(&browser, "q=BULK&tag=odd").await;
+
+    // The cards and links the script drew are the server's for the same query.
+    let served = app.page("/?q=BULK&tag=odd", reqwest::StatusCode::OK).await;
+    assert_eq!(shown_ids(&browser).await, card_ids(&served));
+    let first = browser
+        .find(Locator::Css("[data-card]"))
+        .await
+        .expect("a card")
+        .html(false)
+        .await
+        .expect("its markup");
+    let served_first = served
+        .split("<li class=\"card\" data-card>")
+        .nth(1)
+        .and_then(|card| card.split("</li>\n").next())
+        .expect("the served first card");
+    // The same elements, attributes and text, whitespace and entity spelling aside.
+    let words = |html: &str| -> Vec<String> {
+        html.replace("&#39;", "'")
+            .replace("&#38;", "&")
+            .replace("&amp;", "&")
+            .replace("=\"\"", "")
+            .split(|c: char| c == '<' || c == '>' || c.is_whitespace())
+            .filter(|w| !w.is_empty() && *w != "/li")
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        words(&first),
+        words(&format!("<li class=\"card\" data-card>{served_first}")),
+        "the script draws a card as the server does"
+    );
+    let next = browser
+        .find(Locator::Css("a[rel=next]"))
+        .await
+        .expect("a next link")
+        .attr("href")
+        .await
+        .expect("an attribute")
+        .expect("an href");
+    assert_eq!(next, "./?q=BULK&tag=odd&page=2");
+
+    // One fetch of the search index served every keystroke.
+    let fetched = eval(
+        &browser,
+        "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/search-index.json')).length",
+    )
+    .await;
+    assert_eq!(fetched, json!(1));
+
+    // The pager link of a filtered search is the server's next page.
+    search.clear().await.expect("clearing");
+    search.send_keys("bulk").await.expect("typing");
+    wait_until(
+        &browser,
+        "return document.getElementById('result-count').textContent === '65 of 190 types match, showing 1–60'",
+        "the search to run again",
+    )
+    .await;
+    wait_for_query(&browser, "q=bulk&tag=odd").await;
+    browser
+        .find(Locator::Css("a[rel=next]"))
+        .await
+        .expect("a next link")
+        .click()
+        .await
+        .expect("following it");
+    wait_for_query(&browser, "q=bulk&tag=odd&page=2").await;
+    assert_eq!(
+        text_of(&browser, "result-count").await,
+        "65 of 190 types match, showing 61–65"
+    );
+    driver
+        .assert_no_console_errors(&browser, "the second page")
+        .await;
+    browser.close().await.expect("the browser closes");
+}
+
+/// Serves the files under `root` over HTTP as a static host does (ignoring the query string),
+/// on its own thread, for as long as the test runs; answers its address.
+fn static_host(root: PathBuf) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let address = format!("http://{}", listener.local_addr().expect("an address"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut line = String::new();
+            if BufReader::new(&stream).read_line(&mut line).is_err() {
+                continue;
+            }
+            let target = line.split_whitespace().nth(1).unwrap_or("/");
+            let path = target.split('?').next().unwrap_or("/");
+            let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+            let mut file = root.join(decoded.trim_start_matches('/'));
+            if file.is_dir() {
+                file = file.join("index.html");
+            }
+            let (status, body) = match std::fs::read(&file) {
+                Ok(body) if !decoded.contains("..") => ("200 OK", body),
+                _ => ("404 Not Found", b"not found".to_vec()),
+            };
+            let content_type = match file.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html; charset=utf-8",
+                Some("json") => "application/json",
+                Some("css") => "text/css",
+                Some("js") => "text/javascript",
+                Some("svg") => "image/svg+xml",
+                _ => "application/octet-stream",
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    address
+}
+
+#[tokio::test]
+async fn in_chromium_the_static_site_searches_and_pages_over_its_files() {
+    let catalog = FixtureCatalog::with_bulk(130);
+    let out = tempfile::TempDir::new().expect("an output directory");
+    typehouse::site::build(catalog.load(), out.path()).expect("the site builds");
+    let host = static_host(out.path().to_path_buf());
+    let driver = Driver::start();
+    let browser = driver.browser(1280, 1000).await;
+
+    // The pages of the whole catalog are files.
+    browser
+        .goto(&format!("{host}/page/2.html"))
+        .await
+        .expect("the second page loads");
+    assert_eq!(
+        text_of(&browser, "result-count").await,
+        "190 types, showing 61–120"
+    );
+    let served = std::fs::read_to_string(out.path().join("page/2.html")).expect("the page");
+    assert_eq!(shown_ids(&browser).await, card_ids(&served));
+
+    // Typing searches the index; the address becomes the catalog page with the query.
+    let search = browser
+        .find(Locator::Id("q"))
+        .await
+        .expect("the search box");
+    search.send_keys("bulk").await.expect("typing");
+    browser
+        .find(Locator::Id("tag"))
+        .await
+        .expect("the tag filter")
+        .select_by_value("odd")
+        .await
+        .expect("a tag");
+    wait_until(
+        &browser,
+        "return document.getElementById('result-count').textContent === '65 of 190 types match, showing 1–60'",
+        "the search to run",
+    )
+    .await;
+    wait_for_query(&browser, "q=bulk&tag=odd").await;
+    let address = browser.current_url().await.expect("a URL");
+    assert_eq!(address.path(), "/index.html");
+
+    // Its next page is the same file with the page in the query, which the script applies.
+    browser
+        .find(Locator::Css("a[rel=next]"))
+        .await
+        .expect("a next link")
+        .click()
+        .await
+        .expect("following it");
+    wait_until(
+        &browser,
+        "return document.getElementById('result-count').textContent === '65 of 190 types match, showing 61–65'",
+        "the second page of the search",
+    )
+    .await;
+    assert_eq!(shown_ids(&browser).await.len(), 5);
+    assert_eq!(
+        browser
+            .find(Locator::Id("q"))
+            .await
+            .expect("the search box")
+            .prop("value")
+            .await
+            .expect("a value"),
+        Some("bulk".to_string())
+    );
+    driver
+        .assert_no_console_errors(&browser, "the static site")
         .await;
     browser.close().await.expect("the browser closes");
 }

@@ -110,7 +110,32 @@ impl Driver {
             .await
     }
 
+    /// A desktop browser that runs no page script, as a reader who turned JavaScript off
+    /// (in a profile of its own, where the setting is kept).
+    pub async fn without_script(&self, width: u32, height: u32) -> Client {
+        let prefs = json!({
+            "webkit.webprefs.javascript_enabled": false,
+            "profile.default_content_setting_values.javascript": 2,
+        });
+        self.session_with(width, height, None, Some(prefs)).await
+    }
+
     async fn session(&self, width: u32, height: u32, emulation: Option<Value>) -> Client {
+        self.session_with(width, height, emulation, None).await
+    }
+
+    async fn session_with(
+        &self,
+        width: u32,
+        height: u32,
+        emulation: Option<Value>,
+        prefs: Option<Value>,
+    ) -> Client {
+        let profile = if prefs.is_some() {
+            format!("{width}x{height}-no-script")
+        } else {
+            format!("{width}x{height}")
+        };
         let mut capabilities = serde_json::Map::new();
         let mut options = json!({
                 "binary": chromium_binary(),
@@ -125,11 +150,14 @@ impl Driver {
                     "--no-first-run",
                     "--hide-scrollbars",
                     format!("--window-size={width},{height}"),
-                    format!("--user-data-dir={}", self.profile.join(format!("{width}x{height}")).display()),
+                    format!("--user-data-dir={}", self.profile.join(&profile).display()),
                 ],
         });
         if let Some(emulation) = emulation {
             options["mobileEmulation"] = emulation;
+        }
+        if let Some(prefs) = prefs {
+            options["prefs"] = prefs;
         }
         capabilities.insert("goog:chromeOptions".into(), options);
         capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));

@@ -31,6 +31,36 @@ impl FixtureCatalog {
         Self { dir }
     }
 
+    /// The fixture catalog and `count` generated types `bulk/type-0000`, ..., whose tags say
+    /// whether their number is `even` or `odd`: enough types for several catalog pages.
+    pub fn with_bulk(count: usize) -> Self {
+        let catalog = Self::new();
+        for number in 0..count {
+            let folder = catalog.path().join(format!("bulk/type-{number:04}"));
+            std::fs::create_dir_all(&folder).expect("a type folder");
+            let parity = if number % 2 == 0 { "even" } else { "odd" };
+            let definition = format!(
+                "version: 1.0.0\n\
+                 name: Bulk type {number:04}\n\
+                 summary: A generated type, number {number}, for the catalog's pages\n\
+                 status: active\n\
+                 artifactType: application/vnd.bulk.type{number:04}.v1+json\n\
+                 tags: [bulk, {parity}]\n\
+                 layers:\n  \
+                 - mediaType: application/vnd.bulk.type{number:04}.layer.v1.tar\n    \
+                 title: Archive\n    \
+                 required: true\n\
+                 links:\n  \
+                 spec: https://bulk.example/spec\n\
+                 owners:\n  \
+                 - name: Bulk\n    \
+                 url: https://bulk.example\n"
+            );
+            std::fs::write(folder.join("1.0.0.yaml"), definition).expect("a version file");
+        }
+        catalog
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -73,7 +103,11 @@ impl TestApp {
     /// Starts the service on its own thread and actix system, so that any runtime (or a
     /// browser) can talk to it.
     pub fn spawn() -> Self {
-        let catalog = FixtureCatalog::new();
+        Self::spawn_over(FixtureCatalog::new())
+    }
+
+    /// Starts the service over `catalog`.
+    pub fn spawn_over(catalog: FixtureCatalog) -> Self {
         let data = TempDir::new().expect("a temporary data directory");
         let mut config = ServeConfig::new(CatalogSource::Directory(catalog.path().to_path_buf()));
         config.bind = "127.0.0.1:0".into();
@@ -197,8 +231,12 @@ pub fn card<'h>(html: &'h str, id: &str) -> &'h str {
     &html[start..end]
 }
 
-pub fn card_is_hidden(html: &str, id: &str) -> bool {
-    let card = card(html, id);
-    let tag_end = card.find('>').expect("the card's tag ends");
-    card[..tag_end].contains(" hidden")
+/// The ids of the cards on a catalog page, in order.
+pub fn card_ids(html: &str) -> Vec<String> {
+    html.match_indices("<p class=\"type-id\"><code>")
+        .map(|(at, marker)| {
+            let rest = &html[at + marker.len()..];
+            rest[..rest.find("</code>").expect("the id's code ends")].to_string()
+        })
+        .collect()
 }

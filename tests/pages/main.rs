@@ -6,6 +6,7 @@ mod browser;
 mod docs;
 mod driver;
 mod helpers;
+mod paging;
 mod render;
 mod site;
 mod submit;

@@ -133,6 +133,7 @@ async fn the_static_json_is_byte_for_byte_what_the_service_answers() {
     for path in [
         "/index.json",
         "/definition.schema.json",
+        "/search-index.json",
         "/types/acme/widget/index.json",
         "/types/acme/widget/1.0.0.json",
         "/types/acme/widget/2.0.0.json",

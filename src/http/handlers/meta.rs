@@ -19,6 +19,15 @@ pub async fn index(request: HttpRequest, state: Data<AppState>) -> HttpResponse 
     respond_answer(&state.current().index(), &request, CachePolicy::Latest)
 }
 
+/// `GET /search-index.json`: what the catalog page's instant search reads.
+pub async fn search_index(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
+    respond(
+        state.current().search_index(),
+        &request,
+        CachePolicy::Latest,
+    )
+}
+
 pub async fn definition_schema(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
     respond(
         &state.current().definition_schema,

@@ -25,12 +25,13 @@ use crate::pages::submission::SubmitForm;
 use crate::pages::{self, Paths, assets};
 use crate::submission::Format;
 
-/// `GET /`: the catalog, filtered by the same query parameters as `GET /types`.
+/// `GET /`: the catalog, filtered by the same query parameters as `GET /types`, a page at a
+/// time (`page`).
 pub async fn home(
     request: HttpRequest,
     state: Data<AppState>,
     query: Query<TypeQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     catalog(&request, &state.current(), &query)
 }
 

@@ -3,7 +3,6 @@
 //! resources also answer by negotiation, error pages, the pages' security headers).
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::web::{self, Data, Query};
@@ -99,7 +98,8 @@ pub struct TypeQuery {
     pub offset: Option<usize>,
 }
 
-/// The types that pass every filter of `query`, in id order.
+/// The types that pass every filter of `query`, in id order. An empty value filters nothing,
+/// as an HTML form sends its "any" choices (`vendor=&status=`).
 pub fn filter<'s>(snapshot: &'s Snapshot, query: &TypeQuery) -> Vec<&'s TypeSummary> {
     let q = query
         .q
@@ -107,27 +107,20 @@ pub fn filter<'s>(snapshot: &'s Snapshot, query: &TypeQuery) -> Vec<&'s TypeSumm
         .map(str::trim)
         .filter(|q| !q.is_empty())
         .map(str::to_ascii_lowercase);
+    fn given(value: &Option<String>) -> Option<&str> {
+        value.as_deref().filter(|v| !v.is_empty())
+    }
+    let (status, vendor, tag) = (
+        given(&query.status),
+        given(&query.vendor),
+        given(&query.tag),
+    );
     snapshot
         .summaries()
         .filter(|s| q.as_deref().is_none_or(|q| s.matches_text(q)))
-        .filter(|s| {
-            query
-                .status
-                .as_deref()
-                .is_none_or(|status| s.status.as_str() == status)
-        })
-        .filter(|s| {
-            query
-                .vendor
-                .as_deref()
-                .is_none_or(|vendor| s.id.split('/').next() == Some(vendor))
-        })
-        .filter(|s| {
-            query
-                .tag
-                .as_deref()
-                .is_none_or(|tag| s.tags.iter().any(|t| t == tag))
-        })
+        .filter(|s| status.is_none_or(|status| s.status.as_str() == status))
+        .filter(|s| vendor.is_none_or(|vendor| s.id.split('/').next() == Some(vendor)))
+        .filter(|s| tag.is_none_or(|tag| s.tags.iter().any(|t| t == tag)))
         .collect()
 }
 
@@ -296,16 +289,27 @@ pub fn store_error(error: StoreError) -> ApiError {
     }
 }
 
-/// Pages load only their own stylesheet, script and `data:` icons, and post only to us.
+/// Pages load only their own stylesheet, script, `data:` icons and the search index, and post
+/// only to us.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; \
-     img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+     img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
 
-/// The catalog page for `query`: every card, those the API's filter rejects hidden.
-pub fn catalog(request: &HttpRequest, snapshot: &Snapshot, query: &TypeQuery) -> HttpResponse {
-    let visible: HashSet<String> = filter(snapshot, query)
-        .into_iter()
-        .map(|summary| summary.id.clone())
-        .collect();
+/// The catalog page for `query`: the page the `page` parameter names of the types the API's
+/// filter lets through; 400 for a `page` that is not a whole number from 1, 404 past the last.
+pub fn catalog(
+    request: &HttpRequest,
+    snapshot: &Snapshot,
+    query: &TypeQuery,
+) -> Result<HttpResponse, ApiError> {
+    let number = catalog_page_number(request)?;
+    let matching = filter(snapshot, query);
+    let pages = pages::catalog::page_count(matching.len());
+    if number > pages {
+        return Err(ApiError::NotFound(format!(
+            "page {number} is past the last page of these types, {pages}"
+        )));
+    }
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
     let search = pages::catalog::Search {
         q: text(&query.q),
@@ -313,15 +317,40 @@ pub fn catalog(request: &HttpRequest, snapshot: &Snapshot, query: &TypeQuery) ->
         status: text(&query.status),
         tag: text(&query.tag),
     };
-    page(
+    Ok(page(
         request,
         pages::catalog::render_page(
             &snapshot.catalog,
             &search,
-            &|id| visible.contains(id.as_str()),
+            &matching,
+            number,
             &Paths::server(request.path()),
         ),
-    )
+    ))
+}
+
+/// The catalog page's `page` parameter: a whole number from 1, 1 when absent or empty.
+fn catalog_page_number(request: &HttpRequest) -> Result<usize, ApiError> {
+    #[derive(Deserialize)]
+    struct PageQuery {
+        page: Option<String>,
+    }
+    let given = Query::<PageQuery>::from_query(request.query_string())
+        .ok()
+        .and_then(|query| query.into_inner().page);
+    match given.as_deref().map(str::trim) {
+        None | Some("") => Ok(1),
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "page must be a whole number from 1, not `{}`",
+                    text.chars().take(40).collect::<String>()
+                ))
+            }),
+    }
 }
 
 /// The type page of one version; the query's `registry`, `repository`, `tag` and `digest`

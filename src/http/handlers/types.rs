@@ -26,7 +26,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let snapshot = state.current();
     if prefers_html(&request) {
-        return Ok(catalog(&request, &snapshot, &query));
+        return catalog(&request, &snapshot, &query);
     }
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
