@@ -507,6 +507,10 @@ async fn in_chromium_without_script_the_pager_and_the_filters_are_plain_links_an
         .await
         .expect("a copy button");
     assert!(copy.attr("hidden").await.expect("an attribute").is_some());
+    assert!(
+        !copy.is_displayed().await.expect("its display"),
+        "a copy button that cannot copy is not shown"
+    );
 
     browser
         .goto(&app.url("/"))
