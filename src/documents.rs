@@ -134,9 +134,18 @@ pub fn version_list_document(
     catalog: &Catalog,
     entry: &TypeEntry,
 ) -> Result<Value, DefinitionReadError> {
+    let published = entry
+        .versions
+        .iter()
+        .map(|version| catalog.published(version))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(version_list_of(entry, &published))
+}
+
+/// [`version_list_document`] of the definitions of `entry`'s versions, in their order.
+pub fn version_list_of(entry: &TypeEntry, published: &[Arc<Published>]) -> Value {
     let mut list = Vec::with_capacity(entry.versions.len());
-    for version in &entry.versions {
-        let published = catalog.published(version)?;
+    for (version, published) in entry.versions.iter().zip(published) {
         list.push(json!({
             "version": version.version.to_string(),
             "status": version.status.as_str(),
@@ -144,7 +153,7 @@ pub fn version_list_document(
             "url": format!("types/{}?version={}", entry.id, version.version),
         }));
     }
-    Ok(json!({"id": entry.id.to_string(), "versions": list}))
+    json!({"id": entry.id.to_string(), "versions": list})
 }
 
 /// The config schema of a version as it is sent, where it has one.

@@ -111,23 +111,25 @@ fn load_here(source: &CatalogSource, images: Option<&Path>) -> Result<Snapshot, 
     // What was read may differ from what was fingerprinted if the files changed meanwhile:
     // the image is named after what it holds.
     let fingerprint = Fingerprint::of(&files).finish();
-    let catalog = match Catalog::load(files) {
-        Ok((catalog, _warnings)) => catalog,
-        Err(diagnostics) => {
-            return Err(LoadError::Invalid(
-                diagnostics
-                    .into_iter()
-                    .filter(Diagnostic::is_error)
-                    .collect(),
-            ));
-        }
+    let invalid = |diagnostics: Vec<Diagnostic>| {
+        LoadError::Invalid(
+            diagnostics
+                .into_iter()
+                .filter(Diagnostic::is_error)
+                .collect(),
+        )
     };
-    if let Some(dir) = images {
+    let files = if let Some(dir) = images {
+        // Loaded lazily: the image reads each definition once, parsed again from the files,
+        // so the whole catalog's parsed definitions are never held at once.
+        let files = Arc::new(files);
+        let (lazy, _warnings) = Catalog::load_lazily(Arc::clone(&files)).map_err(invalid)?;
         let path = Image::path_in(dir, &fingerprint);
         let compiled = std::fs::create_dir_all(dir)
-            .and_then(|()| Image::write(&catalog, &fingerprint, &path))
+            .and_then(|()| Image::write(&lazy, &fingerprint, &path))
             .map_err(|error| error.to_string())
             .and_then(|()| Image::open(&path, &fingerprint).map_err(|error| error.to_string()));
+        drop(lazy);
         match compiled {
             Ok((stored, image)) => {
                 tracing::info!(
@@ -143,7 +145,11 @@ fn load_here(source: &CatalogSource, images: Option<&Path>) -> Result<Snapshot, 
                 "cannot compile the catalog image; serving the catalog from memory"
             ),
         }
-    }
+        Arc::try_unwrap(files).unwrap_or_else(|files| (*files).clone())
+    } else {
+        files
+    };
+    let (catalog, _warnings) = Catalog::load(files).map_err(invalid)?;
     Ok(Snapshot::build(catalog).with_fingerprint(fingerprint))
 }
 
