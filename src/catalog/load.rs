@@ -44,14 +44,38 @@ pub struct ParsedVersion {
 
 impl ParsedVersion {
     /// This version with only what the catalog-wide rules read ([`check_catalog_wide`]):
-    /// its config schema, description and config examples, often most of its memory, are
-    /// dropped.
+    /// identifying media types, conditions, successor, version, layers' media types and
+    /// actions' commands. Its config schema, description and examples, often most of its
+    /// memory, and every other text are dropped.
     fn for_catalog_rules(mut self) -> Self {
         self.config_schema = None;
-        self.definition.description = None;
-        if let Some(config) = &mut self.definition.config {
+        let definition = &mut self.definition;
+        definition.description = None;
+        if let Some(config) = &mut definition.config {
             config.schema = None;
             config.examples = Vec::new();
+        }
+        definition.name = String::new();
+        definition.summary = String::new();
+        definition.sunset = None;
+        definition.subject = None;
+        definition.manifest_media_types = Vec::new();
+        definition.annotations = Vec::new();
+        definition.file_extensions = Vec::new();
+        definition.tags = Vec::new();
+        definition.tools = Vec::new();
+        definition.links.spec = String::new();
+        definition.links.homepage = None;
+        definition.links.source = None;
+        definition.owners = Vec::new();
+        definition.icon = None;
+        for layer in &mut definition.layers {
+            layer.title = String::new();
+            layer.description = None;
+        }
+        for action in &mut definition.actions {
+            action.label = String::new();
+            action.docs = None;
         }
         self
     }
