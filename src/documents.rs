@@ -162,6 +162,28 @@ pub fn schema_bytes(published: &Published) -> Option<Vec<u8>> {
     Some(serde_json::to_vec_pretty(&*schema.document).expect("schemas serialize"))
 }
 
+/// [`index_document`] serialized as it is sent, without building it as a value first: on a
+/// large catalog that value took several times the bytes' memory.
+pub fn index_bytes(catalog: &Catalog) -> Vec<u8> {
+    // Fields in the order of `index_document`, whose object keeps its insertion order.
+    #[derive(serde::Serialize)]
+    struct Index<'a> {
+        name: &'a str,
+        version: String,
+        description: &'a Option<String>,
+        homepage: &'a Option<String>,
+        types: &'a [crate::catalog::TypeSummary],
+    }
+    serde_json::to_vec_pretty(&Index {
+        name: &catalog.meta.name,
+        version: catalog.meta.version.to_string(),
+        description: &catalog.meta.description,
+        homepage: &catalog.meta.homepage,
+        types: catalog.summaries(),
+    })
+    .expect("the index serializes")
+}
+
 /// The machine-readable index of the whole catalog (`/index.json`).
 pub fn index_document(catalog: &Catalog) -> Value {
     json!({

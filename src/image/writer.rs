@@ -16,7 +16,7 @@ use super::format::{
 };
 use crate::catalog::{Catalog, DeclaredUse, DefinitionReadError, TypeEntry};
 use crate::documents::{
-    Compression, gzip, index_document, schema_bytes, strong_etag, version_document, version_list_of,
+    Compression, gzip, index_bytes, schema_bytes, strong_etag, version_document, version_list_of,
 };
 
 impl Image {
@@ -180,7 +180,10 @@ fn write_to(catalog: &Catalog, fingerprint: &str, file: &mut File) -> io::Result
     // Rendering is mostly compressing: one thread per core, batch by batch, written in order.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let entries: Vec<_> = catalog.types().collect();
-    let mut types = Vec::with_capacity(catalog.len());
+    // The head's line of each type, serialized as it is rendered: the heads of every type
+    // as values took several times their bytes.
+    let mut type_lines = Vec::new();
+    let mut type_count = 0;
     for batch in entries.chunks(RENDER_BATCH) {
         let rendered: Vec<io::Result<Rendered>> = std::thread::scope(|scope| {
             let handles: Vec<_> = batch
@@ -203,11 +206,13 @@ fn write_to(catalog: &Catalog, fingerprint: &str, file: &mut File) -> io::Result
             head.shift(writer.offset);
             writer.out.write_all(&bytes)?;
             writer.offset += bytes.len() as u64;
-            types.push(head);
+            // Compact JSON escapes every newline in strings, so lines split it safely.
+            type_lines.push(b'\n');
+            serde_json::to_writer(&mut type_lines, &head).map_err(io::Error::other)?;
+            type_count += 1;
         }
     }
-    let index = serde_json::to_vec_pretty(&index_document(catalog)).map_err(io::Error::other)?;
-    let index = writer.body(&index)?;
+    let index = writer.body(&index_bytes(catalog))?;
     let files = writer.sealed(&encode_files(catalog.other_files().map_err(failed)?.iter()))?;
     let start = Head {
         fingerprint: fingerprint.to_string(),
@@ -215,15 +220,17 @@ fn write_to(catalog: &Catalog, fingerprint: &str, file: &mut File) -> io::Result
         definition_schema: Arc::clone(&catalog.definition_schema),
         index,
         files,
-        types: types.len(),
+        types: type_count,
     };
-    // Compact JSON escapes every newline in strings, so lines split it safely.
-    let mut head = serde_json::to_vec(&start).map_err(io::Error::other)?;
-    for type_head in &types {
-        head.push(b'\n');
-        serde_json::to_writer(&mut head, type_head).map_err(io::Error::other)?;
-    }
-    let head_blob = writer.blob(&head)?;
+    // The head is its start line and the types' lines, written and hashed one after the other.
+    let start = serde_json::to_vec(&start).map_err(io::Error::other)?;
+    let head_blob = Blob(writer.offset, (start.len() + type_lines.len()) as u64);
+    writer.out.write_all(&start)?;
+    writer.out.write_all(&type_lines)?;
+    let head_digest = Sha256::new()
+        .chain_update(&start)
+        .chain_update(&type_lines)
+        .finalize();
 
     let file = writer
         .out
@@ -235,7 +242,7 @@ fn write_to(catalog: &Catalog, fingerprint: &str, file: &mut File) -> io::Result
     header.extend_from_slice(&[0; 4]);
     header.extend_from_slice(&head_blob.0.to_le_bytes());
     header.extend_from_slice(&head_blob.1.to_le_bytes());
-    header.extend_from_slice(&Sha256::digest(&head));
+    header.extend_from_slice(&head_digest);
     file.seek(SeekFrom::Start(0))?;
     file.write_all(&header)
 }
