@@ -165,8 +165,8 @@ fn render_type(catalog: &Catalog, entry: &TypeEntry) -> io::Result<Rendered> {
 }
 
 /// Types rendered at a time: enough to keep every core busy, few enough that their buffers
-/// stay small.
-const RENDER_BATCH: usize = 256;
+/// and definitions stay small (on 10,000 types, batches of 256 peaked 30 MB higher).
+const RENDER_BATCH: usize = 64;
 
 fn write_to(catalog: &Catalog, fingerprint: &str, file: &mut File) -> io::Result<()> {
     let failed = |error: DefinitionReadError| io::Error::other(error.to_string());
