@@ -134,9 +134,18 @@ pub fn version_list_document(
     catalog: &Catalog,
     entry: &TypeEntry,
 ) -> Result<Value, DefinitionReadError> {
+    let published = entry
+        .versions
+        .iter()
+        .map(|version| catalog.published(version))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(version_list_of(entry, &published))
+}
+
+/// [`version_list_document`] of the definitions of `entry`'s versions, in their order.
+pub fn version_list_of(entry: &TypeEntry, published: &[Arc<Published>]) -> Value {
     let mut list = Vec::with_capacity(entry.versions.len());
-    for version in &entry.versions {
-        let published = catalog.published(version)?;
+    for (version, published) in entry.versions.iter().zip(published) {
         list.push(json!({
             "version": version.version.to_string(),
             "status": version.status.as_str(),
@@ -144,13 +153,35 @@ pub fn version_list_document(
             "url": format!("types/{}?version={}", entry.id, version.version),
         }));
     }
-    Ok(json!({"id": entry.id.to_string(), "versions": list}))
+    json!({"id": entry.id.to_string(), "versions": list})
 }
 
 /// The config schema of a version as it is sent, where it has one.
 pub fn schema_bytes(published: &Published) -> Option<Vec<u8>> {
     let schema = published.config_schema.as_ref()?;
     Some(serde_json::to_vec_pretty(&*schema.document).expect("schemas serialize"))
+}
+
+/// [`index_document`] serialized as it is sent, without building it as a value first: on a
+/// large catalog that value took several times the bytes' memory.
+pub fn index_bytes(catalog: &Catalog) -> Vec<u8> {
+    // Fields in the order of `index_document`, whose object keeps its insertion order.
+    #[derive(serde::Serialize)]
+    struct Index<'a> {
+        name: &'a str,
+        version: String,
+        description: &'a Option<String>,
+        homepage: &'a Option<String>,
+        types: &'a [crate::catalog::TypeSummary],
+    }
+    serde_json::to_vec_pretty(&Index {
+        name: &catalog.meta.name,
+        version: catalog.meta.version.to_string(),
+        description: &catalog.meta.description,
+        homepage: &catalog.meta.homepage,
+        types: catalog.summaries(),
+    })
+    .expect("the index serializes")
 }
 
 /// The machine-readable index of the whole catalog (`/index.json`).

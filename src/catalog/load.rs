@@ -18,7 +18,10 @@ use super::media_type::MediaType;
 use super::schema::{ConfigSchema, definition_validator};
 use super::type_id::TypeId;
 use super::yaml::{self, YamlError, duplicate_key_message};
-use super::{Catalog, CatalogMeta, Published, rules};
+use super::{
+    Catalog, CatalogMeta, DefinitionReadError, DefinitionStore, Published, StoredType, TypeEntry,
+    rules,
+};
 
 pub const CATALOG_FILE: &str = "catalog.yaml";
 pub const DEFINITION_SCHEMA_FILE: &str = "definition.schema.json";
@@ -41,14 +44,38 @@ pub struct ParsedVersion {
 
 impl ParsedVersion {
     /// This version with only what the catalog-wide rules read ([`check_catalog_wide`]):
-    /// its config schema, description and config examples, often most of its memory, are
-    /// dropped.
+    /// identifying media types, conditions, successor, version, layers' media types and
+    /// actions' commands. Its config schema, description and examples, often most of its
+    /// memory, and every other text are dropped.
     fn for_catalog_rules(mut self) -> Self {
         self.config_schema = None;
-        self.definition.description = None;
-        if let Some(config) = &mut self.definition.config {
+        let definition = &mut self.definition;
+        definition.description = None;
+        if let Some(config) = &mut definition.config {
             config.schema = None;
             config.examples = Vec::new();
+        }
+        definition.name = String::new();
+        definition.summary = String::new();
+        definition.sunset = None;
+        definition.subject = None;
+        definition.manifest_media_types = Vec::new();
+        definition.annotations = Vec::new();
+        definition.file_extensions = Vec::new();
+        definition.tags = Vec::new();
+        definition.tools = Vec::new();
+        definition.links.spec = String::new();
+        definition.links.homepage = None;
+        definition.links.source = None;
+        definition.owners = Vec::new();
+        definition.icon = None;
+        for layer in &mut definition.layers {
+            layer.title = String::new();
+            layer.description = None;
+        }
+        for action in &mut definition.actions {
+            action.label = String::new();
+            action.docs = None;
         }
         self
     }
@@ -71,20 +98,68 @@ enum Keep {
     Catalog,
     /// What the catalog-wide rules read; no catalog is built (see [`diagnostics`]).
     Diagnostics,
+    /// What the catalog-wide rules read, and each type as a stored catalog holds it: the
+    /// definitions are read again from the files when asked for (see [`load_lazily`]).
+    Stored,
 }
 
 pub fn load(files: &CatalogFiles) -> Loaded {
-    load_keeping(files, Keep::Catalog)
+    let checked = check_files(files, Keep::Catalog);
+    let catalog = match checked.meta {
+        Some(meta) if !checked.has_errors() => Some(build_catalog(
+            meta,
+            checked.parsed,
+            BUILT_IN_DEFINITION_SCHEMA.0.clone(),
+            files,
+        )),
+        _ => None,
+    };
+    Loaded {
+        catalog,
+        diagnostics: checked.diagnostics,
+    }
+}
+
+/// What [`load`] finds, with a catalog whose definitions are not held: each is parsed again
+/// from `files` when asked for, one at a time. For compiling an image, which reads each
+/// definition once: a large catalog's parsed definitions take several times the memory of its
+/// files, and this load drops each as soon as the rules of its file have run.
+pub fn load_lazily(files: Arc<CatalogFiles>) -> Loaded {
+    let checked = check_files(&files, Keep::Stored);
+    let catalog = match checked.meta {
+        Some(meta) if !checked.has_errors() => build_lazy(meta, checked.types, files),
+        _ => None,
+    };
+    Loaded {
+        catalog,
+        diagnostics: checked.diagnostics,
+    }
 }
 
 /// Every diagnostic [`load`] finds, without building the catalog: each version's config schema,
 /// description and examples are dropped as soon as the rules of its file have run, so that a
 /// check of a large catalog holds its files and little more.
 pub fn diagnostics(files: &CatalogFiles) -> Vec<Diagnostic> {
-    load_keeping(files, Keep::Diagnostics).diagnostics
+    check_files(files, Keep::Diagnostics).diagnostics
 }
 
-fn load_keeping(files: &CatalogFiles, keep: Keep) -> Loaded {
+/// What a check of the files found and kept.
+struct Checked {
+    meta: Option<CatalogMeta>,
+    /// With [`Keep::Diagnostics`] and [`Keep::Stored`], only what the catalog-wide rules read.
+    parsed: Vec<ParsedVersion>,
+    /// With [`Keep::Stored`], every type.
+    types: Vec<FolderType>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+fn check_files(files: &CatalogFiles, keep: Keep) -> Checked {
     let mut diagnostics = Vec::new();
     let (definition_schema, validator) = &*BUILT_IN_DEFINITION_SCHEMA;
 
@@ -111,25 +186,20 @@ fn load_keeping(files: &CatalogFiles, keep: Keep) -> Loaded {
     let folders: Vec<(&String, &FolderFiles)> = folders.iter().collect();
     // One cache of compiled patterns for the whole load (see `ConfigSchema::compile_sharing`).
     let patterns = PatternCache::new();
-    let (parsed, found) = parse_folders(files, &folders, validator, &patterns, keep);
+    let Parsed {
+        versions: parsed,
+        diagnostics: found,
+        types,
+    } = parse_folders(files, &folders, validator, &patterns, keep);
     diagnostics.extend(found);
 
     check_catalog_wide(&parsed, &mut diagnostics);
     locate_lines(files, &mut diagnostics);
     diagnostics.sort_by(|a, b| (&a.file, a.line, a.severity).cmp(&(&b.file, b.line, b.severity)));
-
-    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
-    let catalog = match meta {
-        Some(meta) if !has_errors && keep == Keep::Catalog => Some(build_catalog(
-            meta,
-            parsed,
-            definition_schema.clone(),
-            files,
-        )),
-        _ => None,
-    };
-    Loaded {
-        catalog,
+    Checked {
+        meta,
+        parsed,
+        types,
         diagnostics,
     }
 }
@@ -144,7 +214,7 @@ fn parse_folders(
     validator: &jsonschema::Validator,
     patterns: &PatternCache,
     keep: Keep,
-) -> (Vec<ParsedVersion>, Vec<Diagnostic>) {
+) -> Parsed {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(folders.len() / MIN_FOLDERS_PER_THREAD)
@@ -180,17 +250,32 @@ fn parse_folders(
             .collect()
     });
     done.sort_unstable_by_key(|(at, _)| *at);
-    let mut parsed = Vec::new();
-    let mut diagnostics = Vec::new();
-    for (_, (batch_parsed, batch_diagnostics)) in done {
-        parsed.extend(batch_parsed);
-        diagnostics.extend(batch_diagnostics);
+    let mut all = Parsed::default();
+    for (_, batch) in done {
+        all.versions.extend(batch.versions);
+        all.diagnostics.extend(batch.diagnostics);
+        all.types.extend(batch.types);
     }
-    (parsed, diagnostics)
+    all
 }
 
-/// The versions of some folders, and the problems found in them.
-type Parsed = (Vec<ParsedVersion>, Vec<Diagnostic>);
+/// The versions of some folders, the problems found in them, and with [`Keep::Stored`] their
+/// types.
+#[derive(Default)]
+struct Parsed {
+    versions: Vec<ParsedVersion>,
+    diagnostics: Vec<Diagnostic>,
+    types: Vec<FolderType>,
+}
+
+/// A type as a stored catalog holds it, and where its definitions are read again from.
+struct FolderType {
+    /// Its versions' sources are set once the catalog's slots are numbered.
+    stored: StoredType,
+    /// The version file of each of `stored.versions`, in their order.
+    version_files: Vec<String>,
+    schema_files: Vec<String>,
+}
 
 /// Below this many folders per thread, a thread costs more than it saves.
 const MIN_FOLDERS_PER_THREAD: usize = 64;
@@ -205,9 +290,10 @@ fn parse_some_folders(
     validator: &jsonschema::Validator,
     patterns: &PatternCache,
     keep: Keep,
-) -> (Vec<ParsedVersion>, Vec<Diagnostic>) {
+) -> Parsed {
     let mut parsed = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut types = Vec::new();
     for (folder, folder_files) in folders {
         let Some(id) = check_folder_id(folder, &folder_files.version_files, &mut diagnostics)
         else {
@@ -218,6 +304,7 @@ fn parse_some_folders(
         for icon in &folder_files.icons {
             check_icon(files, &format!("{folder}/{icon}"), &mut diagnostics);
         }
+        let mut folder_versions = Vec::new();
         for file_name in &folder_files.version_files {
             let path = format!("{folder}/{file_name}");
             let context = FolderContext {
@@ -226,18 +313,70 @@ fn parse_some_folders(
                 siblings: &siblings,
                 files,
                 patterns,
+                checked: false,
             };
             if let Some(version) =
                 parse_version_file(&path, file_name, &context, validator, &mut diagnostics)
             {
-                parsed.push(match keep {
-                    Keep::Catalog => version,
-                    Keep::Diagnostics => version.for_catalog_rules(),
-                });
+                folder_versions.push(version);
             }
         }
+        if keep == Keep::Stored && !folder_versions.is_empty() {
+            types.push(folder_type(
+                &id,
+                &folder_versions,
+                &folder_files.schema_files,
+                files,
+            ));
+        }
+        parsed.extend(folder_versions.into_iter().map(|version| match keep {
+            Keep::Catalog => version,
+            Keep::Diagnostics | Keep::Stored => version.for_catalog_rules(),
+        }));
     }
-    (parsed, diagnostics)
+    Parsed {
+        versions: parsed,
+        diagnostics,
+        types,
+    }
+}
+
+/// The type of one folder's versions, as [`build_catalog`] would make it, without its
+/// definitions.
+fn folder_type(
+    id: &TypeId,
+    versions: &[ParsedVersion],
+    schema_files: &[String],
+    files: &CatalogFiles,
+) -> FolderType {
+    let mut published: Vec<Arc<Published>> = versions
+        .iter()
+        .map(|version| {
+            Arc::new(publish(
+                ParsedVersion {
+                    id: version.id.clone(),
+                    path: version.path.clone(),
+                    definition: version.definition.clone(),
+                    config_schema: version.config_schema.clone(),
+                },
+                files,
+            ))
+        })
+        .collect();
+    sort_newest_first(&mut published);
+    let version_files = published.iter().map(|p| p.path.clone()).collect();
+    let (entry, summary, uses) = TypeEntry::loaded(id.clone(), published);
+    FolderType {
+        stored: StoredType {
+            id: entry.id,
+            // Unset until the catalog numbers its slots; the definitions are dropped here.
+            versions: entry.versions.into_iter().map(|v| v.stored_at(0)).collect(),
+            summary,
+            uses,
+        },
+        version_files,
+        schema_files: schema_files.to_vec(),
+    }
 }
 
 fn load_meta(files: &CatalogFiles, diagnostics: &mut Vec<Diagnostic>) -> Option<CatalogMeta> {
@@ -486,6 +625,10 @@ struct FolderContext<'a> {
     siblings: &'a HashMap<String, Value>,
     files: &'a CatalogFiles,
     patterns: &'a PatternCache,
+    /// The folder's files were checked by this load already: they are read again without
+    /// the costly checks (the definition schema, compiling the config schema, its examples),
+    /// whose diagnostics were reported the first time.
+    checked: bool,
 }
 
 fn parse_version_file(
@@ -515,7 +658,8 @@ fn parse_version_file(
     let before = diagnostics.len();
     let owned = check_raw_fields(path, &value, diagnostics);
     // Most files are valid, and a yes or no is much cheaper than the list of errors.
-    let errors = (!validator.is_valid(&value)).then(|| validator.iter_errors(&value));
+    let errors =
+        (!context.checked && !validator.is_valid(&value)).then(|| validator.iter_errors(&value));
     for error in errors.into_iter().flatten().take(50) {
         let pointer = error.instance_path().as_str().to_string();
         if owned.contains(&pointer) {
@@ -962,6 +1106,14 @@ fn compile_config_schema(
             }
         },
     };
+    if context.checked {
+        return Some(ConfigSchema::uncompiled(
+            document,
+            context.folder,
+            &file_name,
+            context.siblings,
+        ));
+    }
     let mut schema = match ConfigSchema::compile_sharing(
         document,
         context.folder,
@@ -1220,6 +1372,27 @@ fn locate_lines(files: &CatalogFiles, diagnostics: &mut [Diagnostic]) {
     }
 }
 
+fn publish(version: ParsedVersion, files: &CatalogFiles) -> Published {
+    let icon_svg = version.definition.icon.as_ref().and_then(|icon| {
+        let path = format!("{}/{icon}", version.id);
+        files
+            .bytes(&path)
+            .and_then(|b| String::from_utf8(b.to_vec()).ok())
+    });
+    Published {
+        id: version.id,
+        path: version.path,
+        commands: Published::commands_of(&version.definition),
+        definition: version.definition,
+        config_schema: version.config_schema,
+        icon_svg,
+    }
+}
+
+fn sort_newest_first(versions: &mut [Arc<Published>]) {
+    versions.sort_by(|a, b| b.definition.version.cmp(&a.definition.version));
+}
+
 fn build_catalog(
     meta: CatalogMeta,
     parsed: Vec<ParsedVersion>,
@@ -1228,29 +1401,132 @@ fn build_catalog(
 ) -> Catalog {
     let mut types: BTreeMap<TypeId, Vec<Arc<Published>>> = BTreeMap::new();
     for version in parsed {
-        let icon_svg = version.definition.icon.as_ref().and_then(|icon| {
-            let path = format!("{}/{icon}", version.id);
-            files
-                .bytes(&path)
-                .and_then(|b| String::from_utf8(b.to_vec()).ok())
-        });
-        let published = Published {
-            id: version.id.clone(),
-            path: version.path,
-            commands: Published::commands_of(&version.definition),
-            definition: version.definition,
-            config_schema: version.config_schema,
-            icon_svg,
-        };
+        let id = version.id.clone();
         types
-            .entry(version.id)
+            .entry(id)
             .or_default()
-            .push(Arc::new(published));
+            .push(Arc::new(publish(version, files)));
     }
     for versions in types.values_mut() {
-        versions.sort_by(|a, b| b.definition.version.cmp(&a.definition.version));
+        sort_newest_first(versions);
     }
     Catalog::new(meta, types, definition_schema)
+}
+
+/// The catalog [`load_lazily`] gives: its types in id order, each version at a slot of a
+/// store that reads the definition again from `files`. None when two folders give one type
+/// (which [`build_catalog`] would merge).
+fn build_lazy(
+    meta: CatalogMeta,
+    mut types: Vec<FolderType>,
+    files: Arc<CatalogFiles>,
+) -> Option<Catalog> {
+    types.sort_by(|a, b| a.stored.id.cmp(&b.stored.id));
+    if types.windows(2).any(|w| w[0].stored.id == w[1].stored.id) {
+        return None;
+    }
+    let mut store = ReadAgain {
+        files,
+        folders: Vec::with_capacity(types.len()),
+        slots: Vec::new(),
+    };
+    let mut stored = Vec::with_capacity(types.len());
+    for (position, folder_type) in types.into_iter().enumerate() {
+        let FolderType {
+            stored: mut stored_type,
+            version_files,
+            schema_files,
+        } = folder_type;
+        stored_type.versions = stored_type
+            .versions
+            .into_iter()
+            .zip(version_files)
+            .map(|(entry, path)| {
+                let slot = store.slots.len() as u32;
+                store.slots.push((position, path));
+                entry.stored_at(slot)
+            })
+            .collect();
+        store.folders.push((stored_type.id.clone(), schema_files));
+        stored.push(stored_type);
+    }
+    Some(Catalog::stored(
+        meta,
+        Arc::new(BUILT_IN_DEFINITION_SCHEMA.0.clone()),
+        stored,
+        Arc::new(store),
+    ))
+}
+
+/// Definitions read again from a catalog's files, one version at a time, as [`load_lazily`]
+/// checked them.
+struct ReadAgain {
+    files: Arc<CatalogFiles>,
+    /// By type position: the type, and the schema files of its folder.
+    folders: Vec<(TypeId, Vec<String>)>,
+    /// By slot: the type's position and the version file.
+    slots: Vec<(usize, String)>,
+}
+
+impl std::fmt::Debug for ReadAgain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadAgain")
+            .field("types", &self.folders.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DefinitionStore for ReadAgain {
+    fn definition(&self, slot: u32) -> Result<Arc<Published>, DefinitionReadError> {
+        let missing = || DefinitionReadError(format!("no definition at slot {slot}"));
+        let (position, path) = self.slots.get(slot as usize).ok_or_else(missing)?;
+        let (id, schema_files) = self.folders.get(*position).ok_or_else(missing)?;
+        let folder = id.as_str();
+        let file_name = path
+            .rsplit_once('/')
+            .map_or(path.as_str(), |(_, name)| name);
+        // The files were checked by this very load and never change: nothing is reported.
+        let mut ignored = Vec::new();
+        let siblings = read_schema_files(&self.files, folder, schema_files, &mut ignored);
+        let patterns = PatternCache::new();
+        let context = FolderContext {
+            id,
+            folder,
+            siblings: &siblings,
+            files: &self.files,
+            patterns: &patterns,
+            checked: true,
+        };
+        let version = parse_version_file(
+            path,
+            file_name,
+            &context,
+            &BUILT_IN_DEFINITION_SCHEMA.1,
+            &mut ignored,
+        )
+        .ok_or_else(|| DefinitionReadError(format!("{path} no longer reads as a definition")))?;
+        Ok(Arc::new(publish(version, &self.files)))
+    }
+
+    fn type_files(&self, position: usize) -> Result<CatalogFiles, DefinitionReadError> {
+        let (id, _) = self
+            .folders
+            .get(position)
+            .ok_or_else(|| DefinitionReadError(format!("no type at position {position}")))?;
+        let mut found = CatalogFiles::default();
+        for (path, content) in self.files.in_folder(id.as_str()) {
+            found.insert_content(path, content.clone());
+        }
+        Ok(found)
+    }
+
+    fn other_files(&self) -> Result<CatalogFiles, DefinitionReadError> {
+        let folders: std::collections::HashSet<&str> =
+            self.folders.iter().map(|(id, _)| id.as_str()).collect();
+        Ok(self
+            .files
+            .filtered(&|path: &str| !folders.contains(super::files::folder_of(path))))
+    }
 }
 
 /// `1.0.0.yaml` -> the version, when the file name is one.

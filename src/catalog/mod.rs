@@ -149,6 +149,22 @@ pub struct TypeEntry {
 }
 
 impl TypeEntry {
+    /// A type of loaded versions (newest first), its summary and the media types its latest
+    /// version declares.
+    fn loaded(id: TypeId, versions: Vec<Arc<Published>>) -> (Self, TypeSummary, Vec<DeclaredUse>) {
+        let entry = TypeEntry {
+            id,
+            versions: versions.into_iter().map(VersionEntry::loaded).collect(),
+            position: 0,
+        };
+        let Source::Loaded(latest) = &entry.latest().source else {
+            unreachable!("built from loaded versions")
+        };
+        let summary = TypeSummary::of(&entry.id, latest);
+        let declared = DeclaredUse::of(&latest.definition);
+        (entry, summary, declared)
+    }
+
     /// The newest version that is not a prerelease (or the newest, if all are).
     pub fn latest(&self) -> &VersionEntry {
         self.versions
@@ -319,6 +335,19 @@ impl Catalog {
         }
     }
 
+    /// Loads and checks `files` as [`load`](Self::load) does, with the same diagnostics, into
+    /// a catalog that holds no definition: each is parsed again from `files` when asked for
+    /// (see [`load::load_lazily`]). For compiling an image, which reads each once.
+    pub fn load_lazily(
+        files: Arc<CatalogFiles>,
+    ) -> Result<(Self, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let loaded = load::load_lazily(files);
+        match loaded.catalog {
+            Some(catalog) => Ok((catalog, loaded.diagnostics)),
+            None => Err(loaded.diagnostics),
+        }
+    }
+
     /// A catalog loaded and checked before, whose definitions `store` holds.
     pub fn stored(
         meta: CatalogMeta,
@@ -357,16 +386,9 @@ impl Catalog {
         let mut summaries = Vec::with_capacity(types.len());
         let mut uses = Vec::with_capacity(types.len());
         for (id, versions) in types {
-            let entry = TypeEntry {
-                id,
-                versions: versions.into_iter().map(VersionEntry::loaded).collect(),
-                position: 0,
-            };
-            let Source::Loaded(latest) = &entry.latest().source else {
-                unreachable!("built from loaded versions")
-            };
-            summaries.push(TypeSummary::of(&entry.id, latest));
-            uses.push(DeclaredUse::of(&latest.definition));
+            let (entry, summary, declared) = TypeEntry::loaded(id, versions);
+            summaries.push(summary);
+            uses.push(declared);
             entries.push(entry);
         }
         Self::assemble(
@@ -460,6 +482,16 @@ impl Catalog {
                 }
                 Ok(Arc::new(all))
             }
+        }
+    }
+
+    /// The files outside every type's folder.
+    pub fn other_files(&self) -> Result<CatalogFiles, DefinitionReadError> {
+        match &self.definitions {
+            Definitions::Loaded(files) => {
+                Ok(files.filtered(&|path: &str| self.get_str(files::folder_of(path)).is_none()))
+            }
+            Definitions::Stored(store) => store.other_files(),
         }
     }
 

@@ -81,6 +81,25 @@ impl ConfigSchema {
         siblings: &HashMap<String, Value>,
         patterns: &PatternCache,
     ) -> Result<Self, String> {
+        let schema = Self::uncompiled(document, folder, file_name, siblings);
+        let validator = build(
+            &schema.document,
+            &schema.base_uri,
+            &schema.known,
+            Some(patterns),
+        )?;
+        let _ = schema.validator.set(Arc::new(validator));
+        Ok(schema)
+    }
+
+    /// A schema as [`compile`](Self::compile) makes it, not compiled yet: for a document
+    /// known to compile (checked by the same load), which compiles on first use.
+    pub fn uncompiled(
+        document: impl Into<Arc<Value>>,
+        folder: &str,
+        file_name: &str,
+        siblings: &HashMap<String, Value>,
+    ) -> Self {
         let document = document.into();
         let base = format!("{BASE}{folder}/");
         let known: HashMap<String, Value> = if refers_outside(&document) {
@@ -91,15 +110,12 @@ impl ConfigSchema {
         } else {
             HashMap::new()
         };
-        let base_uri: Arc<str> = format!("{base}{file_name}").into();
-        let known = Arc::new(known);
-        let validator = build(&document, &base_uri, &known, Some(patterns))?;
-        Ok(Self {
+        Self {
             document,
-            validator: OnceLock::from(Arc::new(validator)),
-            base_uri,
-            known,
-        })
+            validator: OnceLock::new(),
+            base_uri: format!("{base}{file_name}").into(),
+            known: Arc::new(known),
+        }
     }
 
     /// What the schema is rebuilt from, to keep it outside the process.

@@ -372,6 +372,25 @@ mod tests {
     }
 
     #[test]
+    fn a_lazily_loaded_catalog_compiles_the_very_same_image() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = CatalogFiles::embedded();
+        let (path, fingerprint) = compile(&loaded(), dir.path());
+        let eager = std::fs::read(&path).unwrap();
+        let (lazy, warnings) =
+            Catalog::load_lazily(Arc::new(files.clone())).expect("the shipped catalog loads");
+        assert_eq!(warnings, Catalog::load(files).unwrap().1);
+        assert!(lazy.is_stored());
+        Image::write(&lazy, &fingerprint, &path).expect("the image is written");
+        assert!(
+            std::fs::read(&path).unwrap() == eager,
+            "the two images differ"
+        );
+        let slots: usize = lazy.types().map(|t| t.versions.len()).sum();
+        assert!(slots > 1);
+    }
+
+    #[test]
     fn an_image_answers_exactly_as_the_loaded_catalog() {
         let dir = tempfile::tempdir().unwrap();
         let catalog = loaded();

@@ -110,40 +110,71 @@ fn load_here(source: &CatalogSource, images: Option<&Path>) -> Result<Snapshot, 
     };
     // What was read may differ from what was fingerprinted if the files changed meanwhile:
     // the image is named after what it holds.
-    let fingerprint = Fingerprint::of(&files).finish();
-    let catalog = match Catalog::load(files) {
-        Ok((catalog, _warnings)) => catalog,
-        Err(diagnostics) => {
-            return Err(LoadError::Invalid(
-                diagnostics
-                    .into_iter()
-                    .filter(Diagnostic::is_error)
-                    .collect(),
-            ));
-        }
+    let mut fingerprint = Fingerprint::of(&files).finish();
+    let invalid = |diagnostics: Vec<Diagnostic>| {
+        LoadError::Invalid(
+            diagnostics
+                .into_iter()
+                .filter(Diagnostic::is_error)
+                .collect(),
+        )
     };
-    if let Some(dir) = images {
+    let files = if let Some(dir) = images {
+        // Loaded lazily: the image reads each definition once, parsed again from the files,
+        // so the whole catalog's parsed definitions are never held at once.
+        let files = Arc::new(files);
+        let (lazy, _warnings) = Catalog::load_lazily(Arc::clone(&files)).map_err(invalid)?;
         let path = Image::path_in(dir, &fingerprint);
-        let compiled = std::fs::create_dir_all(dir)
-            .and_then(|()| Image::write(&catalog, &fingerprint, &path))
-            .map_err(|error| error.to_string())
-            .and_then(|()| Image::open(&path, &fingerprint).map_err(|error| error.to_string()));
-        match compiled {
-            Ok((stored, image)) => {
-                tracing::info!(
-                    path = %path.display(),
-                    millis = started.elapsed().as_millis() as u64,
-                    "catalog loaded, checked and compiled into its image"
-                );
-                image::remove_others(dir, &path);
-                return Ok(Snapshot::from_image(stored, image).with_fingerprint(fingerprint));
+        let written =
+            std::fs::create_dir_all(dir).and_then(|()| Image::write(&lazy, &fingerprint, &path));
+        drop(lazy);
+        let kept = match written {
+            Ok(()) => {
+                // The image holds them now: the files go before the image is opened, so that
+                // the two are never in memory at once.
+                drop(files);
+                match Image::open(&path, &fingerprint) {
+                    Ok((stored, image)) => {
+                        tracing::info!(
+                            path = %path.display(),
+                            millis = started.elapsed().as_millis() as u64,
+                            "catalog loaded, checked and compiled into its image"
+                        );
+                        image::remove_others(dir, &path);
+                        return Ok(
+                            Snapshot::from_image(stored, image).with_fingerprint(fingerprint)
+                        );
+                    }
+                    Err(error) => {
+                        tracing::warn!(
+                            %error,
+                            "cannot open the compiled catalog image; serving the catalog from memory"
+                        );
+                        None
+                    }
+                }
             }
-            Err(error) => tracing::warn!(
-                %error,
-                "cannot compile the catalog image; serving the catalog from memory"
-            ),
+            Err(error) => {
+                tracing::warn!(
+                    %error,
+                    "cannot compile the catalog image; serving the catalog from memory"
+                );
+                Some(Arc::try_unwrap(files).unwrap_or_else(|files| (*files).clone()))
+            }
+        };
+        match kept {
+            Some(files) => files,
+            // Read anew; named after what was read.
+            None => {
+                let files = source.read().map_err(LoadError::Read)?;
+                fingerprint = Fingerprint::of(&files).finish();
+                files
+            }
         }
-    }
+    } else {
+        files
+    };
+    let (catalog, _warnings) = Catalog::load(files).map_err(invalid)?;
     Ok(Snapshot::build(catalog).with_fingerprint(fingerprint))
 }
 

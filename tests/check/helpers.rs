@@ -1,10 +1,11 @@
 //! Fixture catalogs in temporary directories, and assertions on the diagnostics they produce.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tempfile::TempDir;
 use typehouse::catalog::check::check;
-use typehouse::catalog::{CatalogFiles, Diagnostic, Severity};
+use typehouse::catalog::{Catalog, CatalogFiles, Diagnostic, Severity};
 
 /// The crate's own catalog directory.
 pub fn shipped_types() -> PathBuf {
@@ -171,7 +172,15 @@ impl Fixture {
 
     /// `typehouse check` on this catalog alone.
     pub fn check(&self) -> Vec<Diagnostic> {
-        check(&self.files(), None)
+        let files = self.files();
+        let found = check(&files, None);
+        // A first start of `serve` loads lazily, with every rule of check and nothing more.
+        let lazily = match Catalog::load_lazily(Arc::new(files)) {
+            Ok((_, warnings)) => warnings,
+            Err(diagnostics) => diagnostics,
+        };
+        assert_eq!(lazily, found, "a lazy load and check differ");
+        found
     }
 
     /// `typehouse check` on this catalog with `--base`.
