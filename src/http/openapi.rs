@@ -637,7 +637,10 @@ pub mod paths {
     pub fn definition_schema() {}
 
     #[utoipa::path(get, path = "/healthz", tag = "catalog",
-        responses((status = 200, description = "Alive: `ok`, or `degraded` with its reasons; the catalog version and the last reload error", body = Health)))]
+        responses(
+            (status = 200, description = "Alive: `ok`, or `degraded` with its reasons; the catalog version and the last reload error", body = Health),
+            (status = 503, description = "Not serving yet: the first catalog is being loaded (every path answers so until then, with Retry-After)", body = Problem, content_type = "application/problem+json"),
+        ))]
     pub fn healthz() {}
 
     #[utoipa::path(get, path = "/readyz", tag = "catalog",
