@@ -633,6 +633,20 @@ impl Catalog {
         if let Some(entry) = self.get_str(key) {
             return Resolution::Type(entry);
         }
+        // Most media types identify one type: that answer needs no list of candidates.
+        let mut identifying = self.uses_of(key).iter().filter(|u| u.identifying);
+        let Some(first) = identifying.next() else {
+            return Resolution::NotFound;
+        };
+        if identifying.clone().all(|u| u.position == first.position) {
+            let entry = &self.types[first.position];
+            // An alias role never hides a canonical one for the same type.
+            return if first.role == Role::Alias && identifying.all(|u| u.role == Role::Alias) {
+                Resolution::Alias(entry)
+            } else {
+                Resolution::Type(entry)
+            };
+        }
         let found = self.identified_by(key);
         fn pick((entry, role): (&TypeEntry, Role)) -> Resolution<'_> {
             if role == Role::Alias {

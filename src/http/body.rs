@@ -65,18 +65,16 @@ pub fn respond_stored(
     request: &HttpRequest,
     policy: CachePolicy,
 ) -> HttpResponse {
-    let (identity, gzip) = stored.etags();
+    let etags = stored.etags();
     respond_with(
         request,
         policy,
         stored.content_type,
-        (&identity, &gzip),
+        (etags.identity(), etags.gzip()),
         |gzip| {
             let len = stored.len(gzip);
             if len <= CHUNK {
-                return stored
-                    .read(gzip)
-                    .map(|bytes| BoxBody::new(Bytes::from(bytes)));
+                return stored.read(gzip).map(BoxBody::new);
             }
             // Checked whole before the status line goes out: a damaged answer is a 500, not
             // a 200 cut short.
@@ -127,14 +125,14 @@ impl MessageBody for StoredRange {
             return Poll::Ready(None);
         }
         let len = (self.len - self.sent).min(CHUNK);
-        // A read of the page cache, as nginx's are: short enough not to need a thread.
+        // A slice of the mapped image: neither a read nor a copy of its own.
         let chunk = self.stored.read_range(self.gzip, self.sent, len);
         self.sent = if chunk.is_ok() {
             self.sent + len
         } else {
             self.len
         };
-        Poll::Ready(Some(chunk.map(Bytes::from)))
+        Poll::Ready(Some(chunk))
     }
 }
 

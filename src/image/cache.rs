@@ -40,6 +40,6 @@ impl Image {
             .file
             .read_sealed(sealed, what)
             .map_err(|error| DefinitionReadError(error.to_string()))?;
-        decode_files(&bytes).ok_or_else(|| DefinitionReadError(format!("{what} do not decode")))
+        decode_files(bytes).ok_or_else(|| DefinitionReadError(format!("{what} do not decode")))
     }
 }

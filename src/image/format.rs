@@ -4,9 +4,6 @@
 //! against its digest before its first use.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io;
-use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -130,13 +127,6 @@ pub(super) fn check_bounds(Blob(offset, len): Blob, file_len: u64) -> Result<(),
 pub(super) fn digest(bytes: &[u8]) -> [u8; 16] {
     let full = Sha256::digest(bytes);
     full[..16].try_into().expect("16 of 32 bytes")
-}
-
-pub(super) fn read(file: &File, Blob(offset, len): Blob) -> io::Result<Vec<u8>> {
-    let len = usize::try_from(len).map_err(io::Error::other)?;
-    let mut bytes = vec![0; len];
-    file.read_exact_at(&mut bytes, offset)?;
-    Ok(bytes)
 }
 
 /// Files as a blob: for each, its path's length, the path, its content's length, the content

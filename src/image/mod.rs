@@ -19,26 +19,22 @@ mod format;
 mod reader;
 mod writer;
 
-use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use bytes::Bytes;
 pub use fingerprint::Fingerprint;
-use format::{Blob, digest, read};
-use sha2::{Digest, Sha256};
+use format::{Blob, digest};
+use memmap2::Mmap;
 
 use crate::catalog::{DefinitionReadError, Published};
-use crate::documents::gzip_etag;
 
 /// Definitions read back and kept, at most: each holds its compiled config schema once used,
 /// some 30 times the schema's size and up to megabytes, so the cache is small and fixed. A
 /// registry asks about a few types over and over; those stay.
 const CACHED_DEFINITIONS: usize = 64;
-
-/// Large blobs are checked this much at a time, so that checking never holds one whole.
-const CHECK_CHUNK: u64 = 1 << 20;
 
 /// Something to run once an image is found damaged: the service compiles it again.
 pub type DamageHook = Box<dyn Fn() + Send + Sync>;
@@ -46,7 +42,9 @@ pub type DamageHook = Box<dyn Fn() + Send + Sync>;
 /// The image's file, shared by the image and every document read from it, with what is known
 /// of its blobs.
 struct ImageFile {
-    file: File,
+    /// The whole file, mapped: a lookup's answer is a slice of it, with no read and no copy
+    /// of its own (docs/operations.md, "Memory").
+    map: Mmap,
     path: PathBuf,
     /// One bit per sealed blob, set once its bytes matched their digest: a blob is checked
     /// before its first use and then trusted, so the lookup path stays a read.
@@ -83,11 +81,26 @@ impl ImageFile {
         }
     }
 
+    /// The bytes of `blob`. Every blob was checked to lie inside the file when the image was
+    /// opened; this checks again rather than trust an offset.
+    fn slice(&self, Blob(offset, len): Blob) -> io::Result<&[u8]> {
+        usize::try_from(offset)
+            .ok()
+            .zip(usize::try_from(len).ok())
+            .and_then(|(start, len)| self.map.get(start..start.checked_add(len)?))
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("a blob at {offset} of {len} bytes lies outside the image"),
+                )
+            })
+    }
+
     /// `sealed` whole, checked against its digest the first time.
-    fn read_sealed(&self, sealed: &Sealed, what: &str) -> io::Result<Vec<u8>> {
-        let bytes = read(&self.file, sealed.blob())?;
+    fn read_sealed(&self, sealed: &Sealed, what: &str) -> io::Result<&[u8]> {
+        let bytes = self.slice(sealed.blob())?;
         if !self.is_verified(sealed.check) {
-            if digest(&bytes) != sealed.digest {
+            if digest(bytes) != sealed.digest {
                 return Err(self.damaged(sealed, what));
             }
             self.mark_verified(sealed.check);
@@ -95,23 +108,9 @@ impl ImageFile {
         Ok(bytes)
     }
 
-    /// Checks `sealed` against its digest, a chunk at a time, unless it was already.
+    /// Checks `sealed` against its digest, unless it was already.
     fn verify(&self, sealed: &Sealed, what: &str) -> io::Result<()> {
-        if self.is_verified(sealed.check) {
-            return Ok(());
-        }
-        let mut hasher = Sha256::new();
-        let mut done = 0;
-        while done < sealed.len {
-            let len = (sealed.len - done).min(CHECK_CHUNK);
-            hasher.update(read(&self.file, Blob(sealed.offset + done, len))?);
-            done += len;
-        }
-        if hasher.finalize()[..16] != sealed.digest {
-            return Err(self.damaged(sealed, what));
-        }
-        self.mark_verified(sealed.check);
-        Ok(())
+        self.read_sealed(sealed, what).map(drop)
     }
 
     /// A blob did not match its digest: the file is damaged. It is logged and removed once,
@@ -140,7 +139,7 @@ impl ImageFile {
     }
 }
 
-/// A document kept in an image: read from the file when it is sent, never held in memory,
+/// A document kept in an image: a slice of the map when it is sent, never copied out whole,
 /// and checked against its digest before it is first sent.
 #[derive(Clone)]
 pub struct StoredDocument {
@@ -155,10 +154,17 @@ impl StoredDocument {
     /// them for the same bytes.
     ///
     /// [`Document::etags`]: crate::documents::Document::etags
-    pub fn etags(&self) -> (String, String) {
-        let identity = format!("\"{}\"", hex::encode(self.identity.digest));
-        let gzip = gzip_etag(&identity);
-        (identity, gzip)
+    pub fn etags(&self) -> StoredEtags {
+        let mut etags = StoredEtags {
+            identity: *b"\"________________________________\"",
+            gzip: *b"\"________________________________-gz\"",
+        };
+        // Formatted in place: a lookup asks for them on every request.
+        for quoted in [&mut etags.identity[..], &mut etags.gzip[..]] {
+            hex::encode_to_slice(self.identity.digest, &mut quoted[1..33])
+                .expect("16 bytes are 32 hex digits");
+        }
+        etags
     }
 
     /// The length of the identity or the gzip variant.
@@ -166,9 +172,20 @@ impl StoredDocument {
         self.variant(gzip).len
     }
 
-    /// The identity or the gzip variant whole, checked against its digest the first time.
-    pub fn read(&self, gzip: bool) -> io::Result<Vec<u8>> {
-        self.file.read_sealed(self.variant(gzip), "a stored answer")
+    /// The identity or the gzip variant whole, checked against its digest the first time: a
+    /// slice of the mapped image, neither read nor copied.
+    pub fn read(&self, gzip: bool) -> io::Result<Bytes> {
+        let variant = self.variant(gzip);
+        self.file.read_sealed(variant, "a stored answer")?;
+        Ok(self.mapped(variant.offset, variant.len))
+    }
+
+    /// `len` bytes of the image from `offset` on, kept alive by the image file they lie in.
+    fn mapped(&self, offset: u64, len: u64) -> Bytes {
+        Bytes::from_owner(Mapped {
+            file: Arc::clone(&self.file),
+            blob: Blob(offset, len),
+        })
     }
 
     /// Checks the identity or the gzip variant against its digest, unless it was already:
@@ -180,7 +197,7 @@ impl StoredDocument {
 
     /// `len` bytes of the identity or the gzip variant from `from` on; the variant is
     /// checked whole first, unless it was already.
-    pub fn read_range(&self, gzip: bool, from: u64, len: u64) -> io::Result<Vec<u8>> {
+    pub fn read_range(&self, gzip: bool, from: u64, len: u64) -> io::Result<Bytes> {
         let variant = self.variant(gzip);
         if from.checked_add(len).is_none_or(|end| end > variant.len) {
             return Err(io::Error::new(
@@ -189,7 +206,7 @@ impl StoredDocument {
             ));
         }
         self.verify(gzip)?;
-        read(&self.file.file, Blob(variant.offset + from, len))
+        Ok(self.mapped(variant.offset + from, len))
     }
 
     fn variant(&self, gzip: bool) -> &Sealed {
@@ -198,8 +215,38 @@ impl StoredDocument {
 
     /// The identity bytes, checked against the ETag: what is parsed back must be what was
     /// written.
-    pub fn bytes(&self) -> io::Result<Vec<u8>> {
+    pub fn bytes(&self) -> io::Result<Bytes> {
         self.read(false)
+    }
+}
+
+/// The quoted ETags of a stored document's identity and gzip variant, as [`gzip_etag`](crate::documents::gzip_etag) derives
+/// the second from the first.
+pub struct StoredEtags {
+    identity: [u8; 34],
+    gzip: [u8; 37],
+}
+
+impl StoredEtags {
+    pub fn identity(&self) -> &str {
+        std::str::from_utf8(&self.identity).unwrap_or_default()
+    }
+
+    pub fn gzip(&self) -> &str {
+        std::str::from_utf8(&self.gzip).unwrap_or_default()
+    }
+}
+
+/// A blob of a mapped image as the owner of a [`Bytes`]. Its bounds were checked when the
+/// image was opened, and the map never shrinks.
+struct Mapped {
+    file: Arc<ImageFile>,
+    blob: Blob,
+}
+
+impl AsRef<[u8]> for Mapped {
+    fn as_ref(&self) -> &[u8] {
+        self.file.slice(self.blob).unwrap_or_default()
     }
 }
 
@@ -368,7 +415,12 @@ mod tests {
         let identity = stored.bytes().unwrap();
         assert_eq!(identity, expected, "{what}");
         assert_eq!(gunzip(&stored.read(true).unwrap()), expected, "{what}");
-        assert_eq!(stored.etags().0, strong_etag(expected), "{what}");
+        assert_eq!(stored.etags().identity(), strong_etag(expected), "{what}");
+        assert_eq!(
+            stored.etags().gzip(),
+            crate::documents::gzip_etag(&strong_etag(expected)),
+            "{what}"
+        );
     }
 
     #[test]
@@ -669,6 +721,30 @@ mod tests {
             "a second read is served from the cache"
         );
         assert_eq!(_image.cache.len(), CACHED_DEFINITIONS);
+    }
+
+    #[test]
+    fn answers_are_slices_of_the_mapped_image_not_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = loaded();
+        let (path, fingerprint) = compile(&catalog, dir.path());
+        let file = std::fs::read(&path).unwrap();
+        let (_, image) = Image::open(&path, &fingerprint).unwrap();
+        let map = image.file.map.as_ptr_range();
+        let answer = image.definition(0, 0).unwrap();
+        for gzip in [false, true] {
+            let (first, again) = (answer.read(gzip).unwrap(), answer.read(gzip).unwrap());
+            assert!(map.contains(&first.as_ptr()), "gzip {gzip}: inside the map");
+            assert_eq!(
+                first.as_ptr(),
+                again.as_ptr(),
+                "gzip {gzip}: the same bytes"
+            );
+            let at = answer.variant(gzip).offset as usize;
+            assert_eq!(&first[..], &file[at..at + first.len()], "gzip {gzip}");
+            let range = answer.read_range(gzip, 1, 2).unwrap();
+            assert_eq!(range.as_ptr(), first[1..].as_ptr(), "gzip {gzip}: a range");
+        }
     }
 
     #[test]

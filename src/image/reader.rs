@@ -85,7 +85,7 @@ impl Image {
         }
 
         let file = Arc::new(ImageFile {
-            file,
+            map: map(&file).map_err(io_error)?,
             path: path.to_path_buf(),
             verified: OnceLock::new(),
             damaged: AtomicBool::new(false),
@@ -236,7 +236,7 @@ impl Image {
             .read_sealed(extras, "the extras of a definition")
             .map_err(|error| failed("the extras", &error))?;
         let extras: Extras =
-            serde_json::from_slice(&extras).map_err(|error| failed("the extras", &error))?;
+            serde_json::from_slice(extras).map_err(|error| failed("the extras", &error))?;
 
         let config_schema = match extras.schema {
             None => None,
@@ -285,6 +285,19 @@ impl Image {
             icon_svg: extras.icon_svg,
         })
     }
+}
+
+/// Maps `file` whole, read-only.
+///
+/// The one `unsafe` of the crate: a map is sound only while nobody changes the file under it.
+/// typehouse never does: an image is written once under a temporary name and renamed into
+/// place, and an image replaced or removed stays whole for as long as it is mapped. Changing
+/// an image in place is corruption (every blob is checked against its digest before its first
+/// use); cutting it short while it is served would end the process (docs/operations.md).
+#[allow(unsafe_code)]
+fn map(file: &File) -> io::Result<memmap2::Mmap> {
+    // SAFETY: see above; the map is only ever read.
+    unsafe { memmap2::MmapOptions::new().map(file) }
 }
 
 /// Hashes what passes through it.
