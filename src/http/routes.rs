@@ -391,30 +391,19 @@ fn form_body() -> impl guard::Guard {
 /// Parameters whose values contain `/` (media types, type ids): they span one segment or more.
 const SPANNING: [&str; 3] = ["{key}", "{mediaType}", "{reference}"];
 
-/// Whether `path` falls under the route template `template`.
+/// Whether `path` falls under the route template `template`. The metrics ask about every
+/// request, so it allocates nothing: a template has at most one spanning parameter, so the
+/// segments before it match from the front, those after it from the back, and it takes the
+/// non-empty segments in between.
 fn matches(template: &str, path: &str) -> bool {
-    fn segments(template: &[&str], path: &[&str]) -> bool {
-        match (template.split_first(), path.split_first()) {
-            (None, None) => true,
-            (Some((&part, rest)), Some((&first, _))) if SPANNING.contains(&part) => {
-                // At least one non-empty segment, then try every end.
-                !first.is_empty()
-                    && (1..=path.len()).any(|end| {
-                        path[..end].iter().all(|s| !s.is_empty()) && segments(rest, &path[end..])
-                    })
-            }
-            (Some((&part, rest)), Some((&first, others))) => {
-                let fits = if part.starts_with('{') {
-                    !first.is_empty()
-                } else {
-                    part == first
-                };
-                fits && segments(rest, others)
-            }
-            _ => false,
+    let fits = |part: &str, segment: &str| {
+        if part.starts_with('{') {
+            !segment.is_empty()
+        } else {
+            part == segment
         }
-    }
-    // Cheap refusals first: the metrics ask about every request.
+    };
+    // Cheap refusals first.
     let literal = template.split('{').next().unwrap_or_default();
     if !path.starts_with(literal) {
         return false;
@@ -422,9 +411,37 @@ fn matches(template: &str, path: &str) -> bool {
     if !template.contains('{') {
         return template == path;
     }
-    let template: Vec<&str> = template.split('/').collect();
-    let path: Vec<&str> = path.split('/').collect();
-    segments(&template, &path)
+    let parts = template.split('/').count();
+    let segments = path.split('/').count();
+    let Some(span) = template
+        .split('/')
+        .position(|part| SPANNING.contains(&part))
+    else {
+        return parts == segments
+            && template
+                .split('/')
+                .zip(path.split('/'))
+                .all(|(part, segment)| fits(part, segment));
+    };
+    let after = parts - span - 1;
+    let Some(spanned) = segments.checked_sub(span + after).filter(|&n| n >= 1) else {
+        return false;
+    };
+    let mut path = path.split('/');
+    template
+        .split('/')
+        .take(span)
+        .zip(path.by_ref())
+        .all(|(part, segment)| fits(part, segment))
+        && path
+            .by_ref()
+            .take(spanned)
+            .all(|segment| !segment.is_empty())
+        && template
+            .split('/')
+            .skip(span + 1)
+            .zip(path)
+            .all(|(part, segment)| fits(part, segment))
 }
 
 /// How many of a template's characters are literal: of several templates a path falls
@@ -519,6 +536,19 @@ mod tests {
             ),
             ("/registries/hub", "/registries/{name}"),
             ("/hooks/registries/hub", "/hooks/registries/{name}"),
+            (
+                "/types/application/vnd.a.b+json/schema",
+                "/types/{key}/schema",
+            ),
+            ("/types/a/b/c/d/versions", "/types/{key}/versions"),
+            ("/types/versions", "/types/{key}"),
+            (
+                "/registries/hub/a/b/c@sha256:00",
+                "/registries/{name}/{reference}",
+            ),
+            ("/types//x", "unmatched"),
+            ("/types/a/", "unmatched"),
+            ("/registries//a", "unmatched"),
             ("/types/", "unmatched"),
             ("/types/a//versions", "unmatched"),
             ("/submissions/7/approve/x", "unmatched"),
