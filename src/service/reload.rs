@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use sha2::{Digest, Sha256};
+
 use super::{Service, Snapshot};
 use crate::catalog::{Catalog, CatalogFiles, Diagnostic};
 use crate::image::{self, Fingerprint, Image};
@@ -234,10 +236,12 @@ pub fn recover(service: &Arc<Service>, source: CatalogSource) {
     });
 }
 
-/// Every file under a directory with its size and modification time: cheap to take, and
-/// different whenever a file is added, removed or written.
-fn stat_listing(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
-    let mut found = Vec::new();
+/// A digest of every file under a directory with its size and modification time: cheap to
+/// take, different whenever a file is added, removed or written, and a few bytes where the
+/// listing of a 10,000-type catalog would hold megabytes. Each file's entry is hashed and the
+/// hashes summed, so the order the directories are read in does not matter.
+fn stat_listing(dir: &Path) -> (u64, u128) {
+    let (mut files, mut sum) = (0u64, 0u128);
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
         let Ok(entries) = std::fs::read_dir(&current) else {
@@ -249,13 +253,25 @@ fn stat_listing(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
             };
             if metadata.is_dir() {
                 pending.push(entry.path());
-            } else {
-                found.push((entry.path(), metadata.len(), metadata.modified().ok()));
+                continue;
             }
+            let modified = metadata
+                .modified()
+                .ok()
+                .and_then(|at| at.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map_or(0, |since| since.as_nanos());
+            let mut hasher = Sha256::new();
+            hasher.update(entry.path().as_os_str().as_encoded_bytes());
+            hasher.update([0]);
+            hasher.update(metadata.len().to_le_bytes());
+            hasher.update(modified.to_le_bytes());
+            let hash = hasher.finalize();
+            let hash = u128::from_le_bytes(hash[..16].try_into().expect("16 of 32 bytes"));
+            files += 1;
+            sum = sum.wrapping_add(hash);
         }
     }
-    found.sort();
-    found
+    (files, sum)
 }
 
 /// Polls `dir` and reloads when anything under it changes, until the service is dropped.
@@ -295,4 +311,39 @@ pub fn watch(service: std::sync::Weak<Service>, dir: PathBuf, interval: Duration
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stat_listing;
+
+    #[test]
+    fn the_listing_changes_with_any_file_and_only_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("acme/widget");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join("1.0.0.yaml"), "a").unwrap();
+        std::fs::write(dir.path().join("catalog.yaml"), "b").unwrap();
+        let mut seen = vec![stat_listing(dir.path())];
+        assert_eq!(stat_listing(dir.path()), seen[0], "nothing changed");
+        let mut changed = |what: &str| {
+            let now = stat_listing(dir.path());
+            assert!(!seen.contains(&now), "{what}: {now:?} seen before");
+            seen.push(now);
+        };
+        std::fs::write(sub.join("1.1.0.yaml"), "c").unwrap();
+        changed("a file added");
+        std::fs::write(sub.join("1.1.0.yaml"), "cc").unwrap();
+        changed("a file written longer");
+        std::fs::rename(sub.join("1.1.0.yaml"), sub.join("1.2.0.yaml")).unwrap();
+        changed("a file renamed");
+        std::fs::remove_file(sub.join("1.2.0.yaml")).unwrap();
+        let file = std::fs::File::options()
+            .write(true)
+            .open(sub.join("1.0.0.yaml"))
+            .unwrap();
+        file.set_modified(std::time::SystemTime::UNIX_EPOCH)
+            .unwrap();
+        changed("a file removed and another touched");
+    }
 }
