@@ -391,77 +391,94 @@ fn form_body() -> impl guard::Guard {
 /// Parameters whose values contain `/` (media types, type ids): they span one segment or more.
 const SPANNING: [&str; 3] = ["{key}", "{mediaType}", "{reference}"];
 
-/// Whether `path` falls under the route template `template`. The metrics ask about every
-/// request, so it allocates nothing: a template has at most one spanning parameter, so the
-/// segments before it match from the front, those after it from the back, and it takes the
-/// non-empty segments in between.
-fn matches(template: &str, path: &str) -> bool {
-    let fits = |part: &str, segment: &str| {
-        if part.starts_with('{') {
-            !segment.is_empty()
-        } else {
-            part == segment
+/// A route's template split once into its segments, for [`route_of`].
+struct Template {
+    path: &'static str,
+    parts: Vec<&'static str>,
+    /// Where its spanning parameter is, if it has one (never more than one).
+    span: Option<usize>,
+    /// How many of its characters are literal: of several templates a path falls under, the
+    /// most literal one is its route (`/submissions/check` over `/submissions/{id}`).
+    literal_len: usize,
+}
+
+impl Template {
+    fn new(path: &'static str) -> Self {
+        let parts: Vec<&str> = path.split('/').collect();
+        Self {
+            path,
+            span: parts.iter().position(|part| SPANNING.contains(part)),
+            literal_len: parts
+                .iter()
+                .filter(|part| !part.starts_with('{'))
+                .map(|part| part.len())
+                .sum(),
+            parts,
         }
-    };
-    // Cheap refusals first.
-    let literal = template.split('{').next().unwrap_or_default();
-    if !path.starts_with(literal) {
-        return false;
     }
-    if !template.contains('{') {
-        return template == path;
+
+    /// Whether a path of these segments falls under the template: the parts before the
+    /// spanning parameter match from the front, those after it from the back, and it takes the
+    /// non-empty segments in between.
+    fn matches(&self, segments: &[&str]) -> bool {
+        let fits = |part: &str, segment: &str| {
+            if part.starts_with('{') {
+                !segment.is_empty()
+            } else {
+                part == segment
+            }
+        };
+        let fit = |parts: &[&str], segments: &[&str]| {
+            parts
+                .iter()
+                .zip(segments)
+                .all(|(part, segment)| fits(part, segment))
+        };
+        let Some(span) = self.span else {
+            return self.parts.len() == segments.len() && fit(&self.parts, segments);
+        };
+        let after = self.parts.len() - span - 1;
+        let Some(end) = segments.len().checked_sub(after).filter(|&end| end > span) else {
+            return false;
+        };
+        fit(&self.parts[..span], &segments[..span])
+            && segments[span..end]
+                .iter()
+                .all(|segment| !segment.is_empty())
+            && fit(&self.parts[span + 1..], &segments[end..])
     }
-    let parts = template.split('/').count();
-    let segments = path.split('/').count();
-    let Some(span) = template
-        .split('/')
-        .position(|part| SPANNING.contains(&part))
-    else {
-        return parts == segments
-            && template
-                .split('/')
-                .zip(path.split('/'))
-                .all(|(part, segment)| fits(part, segment));
-    };
-    let after = parts - span - 1;
-    let Some(spanned) = segments.checked_sub(span + after).filter(|&n| n >= 1) else {
-        return false;
-    };
-    let mut path = path.split('/');
-    template
-        .split('/')
-        .take(span)
-        .zip(path.by_ref())
-        .all(|(part, segment)| fits(part, segment))
-        && path
-            .by_ref()
-            .take(spanned)
-            .all(|segment| !segment.is_empty())
-        && template
-            .split('/')
-            .skip(span + 1)
-            .zip(path)
-            .all(|(part, segment)| fits(part, segment))
 }
 
-/// How many of a template's characters are literal: of several templates a path falls
-/// under, the most literal one is its route (`/submissions/check` over `/submissions/{id}`).
-fn literal_len(template: &str) -> usize {
-    template
-        .split('/')
-        .filter(|s| !s.starts_with('{'))
-        .map(str::len)
-        .sum()
-}
-
-/// The route that `path` falls under, for metrics labels; `"unmatched"` for paths the service
-/// does not answer. Cheaper than asking actix to match the path again.
-pub fn route_of(path: &str) -> &'static str {
+/// Every route's template, split once.
+static TEMPLATES: std::sync::LazyLock<Vec<Template>> = std::sync::LazyLock::new(|| {
     ROUTES
         .iter()
-        .filter(|route| matches(route.path, path))
-        .max_by_key(|route| literal_len(route.path))
-        .map_or("unmatched", |route| route.path)
+        .map(|route| Template::new(route.path))
+        .collect()
+});
+
+/// The route that `path` falls under, for metrics labels; `"unmatched"` for paths the service
+/// does not answer. Cheaper than asking actix to match the path again: the metrics ask about
+/// every request, so the path is split once, on the stack when it is short.
+pub fn route_of(path: &str) -> &'static str {
+    const SHORT: usize = 16;
+    let mut short = [""; SHORT];
+    let long: Vec<&str>;
+    let count = path.split('/').count();
+    let segments: &[&str] = if count <= SHORT {
+        for (slot, segment) in short.iter_mut().zip(path.split('/')) {
+            *slot = segment;
+        }
+        &short[..count]
+    } else {
+        long = path.split('/').collect();
+        &long
+    };
+    TEMPLATES
+        .iter()
+        .filter(|template| template.matches(segments))
+        .max_by_key(|template| template.literal_len)
+        .map_or("unmatched", |template| template.path)
 }
 
 /// The methods the resource at `path` takes, for the `Allow` header of a 405 answer.
@@ -545,6 +562,14 @@ mod tests {
             (
                 "/registries/hub/a/b/c@sha256:00",
                 "/registries/{name}/{reference}",
+            ),
+            (
+                "/registries/hub/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p:1",
+                "/registries/{name}/{reference}",
+            ),
+            (
+                "/types/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q//schema",
+                "unmatched",
             ),
             ("/types//x", "unmatched"),
             ("/types/a/", "unmatched"),
