@@ -205,6 +205,11 @@ pub fn definition_of_bytes(bytes: &[u8]) -> Option<Definition> {
 /// Normalized identifying media type -> the types that claim it in any of their versions.
 pub type Claims = HashMap<String, Vec<TypeId>>;
 
+/// The maps every lookup goes through, hashed with foldhash rather than SipHash: their keys
+/// come from the catalog, and a request only reads them, so there is no flood of colliding
+/// keys to fear, and hashing a media type was a visible part of a lookup.
+type LookupMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// A stored definition or file could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the compiled catalog cannot be read: {0}")]
@@ -311,8 +316,8 @@ pub struct Catalog {
     types: Vec<TypeEntry>,
     /// By position, the latest version of each type as lists and the index show it.
     summaries: Vec<TypeSummary>,
-    positions: HashMap<TypeId, usize>,
-    uses: HashMap<String, Vec<MediaTypeUse>>,
+    positions: LookupMap<TypeId, usize>,
+    uses: LookupMap<String, Vec<MediaTypeUse>>,
     pub definition_schema: Arc<Value>,
     definitions: Definitions,
     /// Which types claim each identifying media type, over every version.
@@ -409,12 +414,12 @@ impl Catalog {
         definition_schema: Arc<Value>,
         definitions: Definitions,
     ) -> Self {
-        let mut positions = HashMap::with_capacity(types.len());
+        let mut positions = LookupMap::with_capacity_and_hasher(types.len(), Default::default());
         for (position, entry) in types.iter_mut().enumerate() {
             entry.position = position;
             positions.insert(entry.id.clone(), position);
         }
-        let mut uses: HashMap<String, Vec<MediaTypeUse>> = HashMap::new();
+        let mut uses: LookupMap<String, Vec<MediaTypeUse>> = LookupMap::default();
         for (entry, declared) in types.iter().zip(declared) {
             for DeclaredUse {
                 media_type,
