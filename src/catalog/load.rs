@@ -759,64 +759,59 @@ fn schema_message(error: &jsonschema::ValidationError<'_>) -> String {
 /// so that their messages are specific. Returns the pointers those rules own.
 fn check_raw_fields(path: &str, value: &Value, diagnostics: &mut Vec<Diagnostic>) -> Vec<String> {
     let mut owned = Vec::new();
-    let mut media_type_at = |pointer: String, diagnostics: &mut Vec<Diagnostic>| {
-        let Some(Value::String(text)) = value.pointer(&pointer) else {
-            return;
-        };
-        owned.push(pointer.clone());
-        match MediaType::parse(text) {
-            Err(error) => diagnostics
-                .push(Diagnostic::error(rules::MEDIA_TYPE, path, error.to_string()).at(pointer)),
-            Ok(media_type) => {
-                for warning in media_type.warnings() {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            rules::MEDIA_TYPE,
-                            path,
-                            format!("`{media_type}`: {warning}"),
-                        )
-                        .at(pointer.clone()),
-                    );
-                }
-            }
+    // Fields are reached directly, and a pointer is written only for a field that is there.
+    let root = Some(value);
+    let config = field(root, "config");
+    let mut media_type_at = |found: Option<&Value>, pointer: &dyn Fn() -> String| {
+        if let Some(Value::String(text)) = found {
+            check_media_type_field(path, text, pointer(), &mut owned, diagnostics);
         }
     };
-    media_type_at("/artifactType".into(), diagnostics);
-    media_type_at("/config/mediaType".into(), diagnostics);
-    for list in ["/aliases", "/manifestMediaTypes"] {
-        for index in 0..array_len(value, list) {
-            media_type_at(format!("{list}/{index}"), diagnostics);
+    media_type_at(field(root, "artifactType"), &|| "/artifactType".into());
+    media_type_at(field(config, "mediaType"), &|| "/config/mediaType".into());
+    for list in ["aliases", "manifestMediaTypes"] {
+        for (index, item) in items(field(root, list)).iter().enumerate() {
+            media_type_at(Some(item), &|| format!("/{list}/{index}"));
         }
     }
-    for layer in 0..array_len(value, "/layers") {
-        media_type_at(format!("/layers/{layer}/mediaType"), diagnostics);
-        for index in 0..array_len(value, &format!("/layers/{layer}/mediaTypes")) {
-            media_type_at(format!("/layers/{layer}/mediaTypes/{index}"), diagnostics);
+    for (layer, item) in items(field(root, "layers")).iter().enumerate() {
+        media_type_at(field(Some(item), "mediaType"), &|| {
+            format!("/layers/{layer}/mediaType")
+        });
+        for (index, item) in items(field(Some(item), "mediaTypes")).iter().enumerate() {
+            media_type_at(Some(item), &|| {
+                format!("/layers/{layer}/mediaTypes/{index}")
+            });
         }
     }
 
-    let mut urls = vec![
-        "/links/spec".to_string(),
-        "/links/homepage".into(),
-        "/links/source".into(),
-    ];
-    urls.extend((0..array_len(value, "/tools")).map(|i| format!("/tools/{i}/url")));
-    urls.extend((0..array_len(value, "/actions")).map(|i| format!("/actions/{i}/docs")));
-    urls.extend((0..array_len(value, "/owners")).map(|i| format!("/owners/{i}/url")));
-    for pointer in urls {
-        let Some(Value::String(url)) = value.pointer(&pointer) else {
-            continue;
+    let mut url_at = |found: Option<&Value>, pointer: &dyn Fn() -> String| {
+        let Some(Value::String(url)) = found else {
+            return;
         };
+        let pointer = pointer();
         owned.push(pointer.clone());
         if let Err(problem) = check_https_url(url) {
             diagnostics.push(Diagnostic::error(rules::LINK_HTTPS, path, problem).at(pointer));
         } else if let Some(problem) = unpinned_github_link(url) {
             diagnostics.push(Diagnostic::warning(rules::LINK_UNPINNED, path, problem).at(pointer));
         }
+    };
+    let links = field(root, "links");
+    for key in ["spec", "homepage", "source"] {
+        url_at(field(links, key), &|| format!("/links/{key}"));
+    }
+    for (list, key) in [("tools", "url"), ("actions", "docs"), ("owners", "url")] {
+        for (index, item) in items(field(root, list)).iter().enumerate() {
+            url_at(field(Some(item), key), &|| format!("/{list}/{index}/{key}"));
+        }
     }
 
-    for pointer in ["/icon", "/config/schema"] {
-        let Some(Value::String(relative)) = value.pointer(pointer) else {
+    for (found, pointer) in [
+        (field(root, "icon"), "/icon"),
+        (field(config, "schema"), "/config/schema"),
+    ] {
+        let Some(Value::String(relative)) = found else {
             continue;
         };
         if let Err(problem) = check_relative_path(relative) {
@@ -827,11 +822,39 @@ fn check_raw_fields(path: &str, value: &Value, diagnostics: &mut Vec<Diagnostic>
     owned
 }
 
-fn array_len(value: &Value, pointer: &str) -> usize {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len)
+fn check_media_type_field(
+    path: &str,
+    text: &str,
+    pointer: String,
+    owned: &mut Vec<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    owned.push(pointer.clone());
+    match MediaType::parse(text) {
+        Err(error) => diagnostics
+            .push(Diagnostic::error(rules::MEDIA_TYPE, path, error.to_string()).at(pointer)),
+        Ok(media_type) => {
+            for warning in media_type.warnings() {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        rules::MEDIA_TYPE,
+                        path,
+                        format!("`{media_type}`: {warning}"),
+                    )
+                    .at(pointer.clone()),
+                );
+            }
+        }
+    }
+}
+
+fn field<'a>(parent: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+    parent?.get(key)
+}
+
+/// The items of an array, or none when `value` is missing or not an array.
+fn items(value: Option<&Value>) -> &[Value] {
+    value.and_then(Value::as_array).map_or(&[], Vec::as_slice)
 }
 
 pub fn check_https_url(url: &str) -> Result<(), String> {

@@ -28,7 +28,13 @@ pub(super) fn parse(text: &str) -> Option<Value> {
     }
     let mut lines = Vec::with_capacity(text.len() / 24);
     for raw in text[..text.len() - 1].split('\n') {
-        if raw.starts_with("---") || raw.starts_with("...") || raw.starts_with('%') {
+        let marker = match raw.as_bytes().first() {
+            Some(b'-') => raw.starts_with("---"),
+            Some(b'.') => raw.starts_with("..."),
+            Some(b'%') => true,
+            _ => false,
+        };
+        if marker {
             return None;
         }
         let content = raw.trim_start_matches(' ');
@@ -54,6 +60,13 @@ pub(super) fn parse(text: &str) -> Option<Value> {
 /// YAML 1.1 read as a line break: the text is made of spaces, line feeds and printable text.
 fn plain_characters(text: &str) -> bool {
     let bytes = text.as_bytes();
+    // Most files are printable ASCII, which this checks a vector at a time.
+    if bytes
+        .iter()
+        .all(|&byte| (0x20..0x7f).contains(&byte) || byte == b'\n')
+    {
+        return true;
+    }
     for (at, &byte) in bytes.iter().enumerate() {
         let next = |offset: usize| bytes.get(at + offset).copied().unwrap_or(0);
         let refused = match byte {
@@ -304,7 +317,7 @@ fn split_key(content: &str) -> Option<(String, &str)> {
         let colon = (0..bytes.len())
             .find(|&at| bytes[at] == b':' && matches!(bytes.get(at + 1), None | Some(b' ')))?;
         let key = &content[..colon];
-        if key.ends_with(' ') || key.contains(" #") {
+        if key.ends_with(' ') || find_pair(key, b' ', b'#').is_some() {
             return None;
         }
         (key.to_string(), &content[colon + 1..])
@@ -336,15 +349,24 @@ fn scalar(text: &str, depth: usize) -> Option<Value> {
 
 /// A plain scalar up to the end of the line or a comment.
 fn plain(text: &str) -> Option<Value> {
-    let text = match text.find(" #") {
+    let text = match find_pair(text, b' ', b'#') {
         Some(comment) => &text[..comment],
         None => text,
     };
     let text = text.trim_end_matches(' ');
-    if text.contains(": ") || text.ends_with(':') {
+    if find_pair(text, b':', b' ').is_some() || text.ends_with(':') {
         return None;
     }
     resolve_plain(Cow::Borrowed(text)).ok()
+}
+
+/// Where `first` is directly followed by `second` in `text`: a pattern searcher costs more to
+/// set up than these short texts take to scan.
+fn find_pair(text: &str, first: u8, second: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(second, bytes)
+        .find(|&at| at > 0 && bytes[at - 1] == first)
+        .map(|at| at - 1)
 }
 
 /// A quoted scalar that closes on its line, and what follows it.
