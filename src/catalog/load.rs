@@ -515,7 +515,7 @@ fn read_schema_files(
     folder: &str,
     names: &[String],
     diagnostics: &mut Vec<Diagnostic>,
-) -> HashMap<String, Value> {
+) -> HashMap<String, Arc<Value>> {
     let mut siblings = HashMap::new();
     for name in names {
         let path = format!("{folder}/{name}");
@@ -524,7 +524,7 @@ fn read_schema_files(
         };
         match serde_json::from_slice::<Value>(bytes) {
             Ok(value) => {
-                siblings.insert(name.clone(), value);
+                siblings.insert(name.clone(), Arc::new(value));
             }
             Err(error) => diagnostics.push(
                 Diagnostic::error(
@@ -622,7 +622,7 @@ fn find_event_handler(lower: &str) -> Option<usize> {
 struct FolderContext<'a> {
     id: &'a TypeId,
     folder: &'a str,
-    siblings: &'a HashMap<String, Value>,
+    siblings: &'a HashMap<String, Arc<Value>>,
     files: &'a CatalogFiles,
     patterns: &'a PatternCache,
     /// The folder's files were checked by this load already: they are read again without
@@ -672,8 +672,20 @@ fn parse_version_file(
     // A file with errors so far is still typed where it can be (an http link, say, does not
     // stop the media-type rules), so that one run reports every problem.
     let had_errors = diagnostics[before..].iter().any(Diagnostic::is_error);
-    let definition: Definition = match serde_json::from_value(value) {
-        Ok(definition) => definition,
+    let mut value = value;
+    let (inline_schema, examples) = take_config_documents(&mut value);
+    let definition: Definition = match serde_json::from_value::<Definition>(value) {
+        Ok(mut definition) => {
+            if let Some(config) = &mut definition.config {
+                if let Some(schema) = inline_schema {
+                    config.schema = Some(SchemaSource::Inline(Arc::new(schema)));
+                }
+                if let Some(examples) = examples {
+                    config.examples = examples;
+                }
+            }
+            definition
+        }
         Err(_) if had_errors => return None,
         Err(error) => {
             diagnostics.push(Diagnostic::error(
@@ -714,6 +726,26 @@ fn parse_version_file(
         definition,
         config_schema,
     })
+}
+
+/// A definition's inline config schema and its config examples, taken out of its value (left
+/// as `null` and `[]`, which read as none) to be put back into the [`Definition`]
+/// deserialized from the rest: deserializing a `Value` into a `Value` rebuilds every map,
+/// and these two are most of a file. Anything that would not read as a schema or a list of
+/// examples is left in place, so that deserializing reports it as before.
+fn take_config_documents(value: &mut Value) -> (Option<Value>, Option<Vec<Value>>) {
+    let Some(Value::Object(config)) = value.get_mut("config") else {
+        return (None, None);
+    };
+    let schema = match config.get_mut("schema") {
+        Some(Value::String(_) | Value::Null) | None => None,
+        Some(schema) => Some(schema.take()),
+    };
+    let examples = match config.get_mut("examples") {
+        Some(Value::Array(examples)) => Some(std::mem::take(examples)),
+        _ => None,
+    };
+    (schema, examples)
 }
 
 /// Parses a version file's YAML into a JSON value, in one walk that also refuses repeated
@@ -1106,7 +1138,7 @@ fn compile_config_schema(
         ),
         SchemaSource::File(name) if check_relative_path(name).is_err() => return None,
         SchemaSource::File(name) => match context.siblings.get(name) {
-            Some(document) => (Arc::new(document.clone()), name.clone()),
+            Some(document) => (Arc::clone(document), name.clone()),
             None => {
                 let reason = if context
                     .files
