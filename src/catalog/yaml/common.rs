@@ -123,7 +123,8 @@ impl<'a> Reader<'a> {
     /// that entry follows a sequence's `- ` on a line already read.
     fn mapping(&mut self, column: usize, mut first: Option<&'a str>) -> Option<Value> {
         self.deeper()?;
-        let mut entries = Map::new();
+        // Collected first, so that the map is made at its size, not grown entry by entry.
+        let mut entries = Vec::new();
         loop {
             let content = match first.take() {
                 Some(content) => content,
@@ -138,13 +139,13 @@ impl<'a> Reader<'a> {
             };
             let (key, rest) = split_key(content)?;
             let value = self.value(column, rest)?;
-            if entries.insert(key, value).is_some() {
-                // The event parser reports it, with its position.
-                return None;
-            }
+            entries.push((key, value));
         }
         self.depth -= 1;
-        Some(Value::Object(entries))
+        let count = entries.len();
+        let entries: Map<String, Value> = entries.into_iter().collect();
+        // A repeated key: the event parser reports it, with its position.
+        (entries.len() == count).then_some(Value::Object(entries))
     }
 
     /// The value after a mapping key's colon (`rest`), in a mapping at `column`.
