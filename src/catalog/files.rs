@@ -42,52 +42,65 @@ impl CatalogFiles {
     /// Reads every file below `root`. Only a missing or unreadable root is an error; problems
     /// with single files are kept for the checker to report.
     pub fn read_dir(root: &Path) -> io::Result<Self> {
-        let mut listed = Self::list_dir(root)?;
-        // Reading tens of thousands of small files is a tenth of checking a large catalog, on
-        // one core: it is spread over one thread per core, each reading a contiguous run.
+        check_is_dir(root)?;
+        let mut listed = Vec::new();
+        let mut folders = Vec::new();
+        walk_one(root, "", &mut listed, Some(&mut folders))?;
+        // Listing and reading tens of thousands of small files is a tenth of checking a large
+        // catalog: each top-level folder is walked and read on one of one thread per core,
+        // which takes the next folder as it finishes one.
         let threads = std::thread::available_parallelism()
             .map_or(1, std::num::NonZeroUsize::get)
-            .min(listed.len() / MIN_FILES_PER_THREAD)
+            .min(folders.len())
             .max(1);
-        let run = listed.len().div_ceil(threads).max(1);
-        let mut runs = Vec::with_capacity(threads);
-        while listed.len() > run {
-            let rest = listed.split_off(run);
-            runs.push(std::mem::replace(&mut listed, rest));
-        }
-        runs.push(listed);
-        let read = |run: Vec<(String, Listed)>| -> Vec<(String, FileContent)> {
-            run.into_iter()
-                .map(|(path, listed)| (path, listed.content()))
-                .collect()
-        };
-        let files = std::thread::scope(|scope| {
-            let handles: Vec<_> = runs
-                .into_iter()
-                .map(|run| scope.spawn(move || read(run)))
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut done: Vec<(usize, io::Result<Read>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some((prefix, path)) = folders.get(at) else {
+                                return mine;
+                            };
+                            let mut found = Vec::new();
+                            let read = walk(path, prefix, &mut found).map(|()| {
+                                found
+                                    .into_iter()
+                                    .map(|(path, listed)| (path, listed.content()))
+                                    .collect()
+                            });
+                            mine.push((at, read));
+                        }
+                    })
+                })
                 .collect();
-            handles
+            workers
                 .into_iter()
-                .flat_map(|handle| {
-                    handle
+                .flat_map(|worker| {
+                    worker
                         .join()
                         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
                 })
                 .collect()
         });
+        let mut files: BTreeMap<String, FileContent> = listed
+            .into_iter()
+            .map(|(path, listed)| (path, listed.content()))
+            .collect();
+        // The first folder that cannot be walked, in walk order, is the error.
+        done.sort_unstable_by_key(|(at, _)| *at);
+        for (_, read) in done {
+            files.extend(read?);
+        }
         Ok(Self { files })
     }
 
     /// The files below `root` that [`read_dir`](Self::read_dir) reads, with their relative
     /// paths, not read yet: for callers that read them a few at a time.
     pub fn list_dir(root: &Path) -> io::Result<Vec<(String, Listed)>> {
-        let metadata = std::fs::metadata(root)?;
-        if !metadata.is_dir() {
-            return Err(io::Error::new(
-                io::ErrorKind::NotADirectory,
-                format!("{} is not a directory", root.display()),
-            ));
-        }
+        check_is_dir(root)?;
         let mut found = Vec::new();
         walk(root, "", &mut found)?;
         Ok(found)
@@ -180,8 +193,18 @@ fn add_embedded(dir: &Dir<'static>, files: &mut CatalogFiles) {
     }
 }
 
-/// Below this many files per thread, a thread costs more than it saves.
-const MIN_FILES_PER_THREAD: usize = 256;
+/// The files of one folder and their contents, as [`CatalogFiles::read_dir`] reads them.
+type Read = Vec<(String, FileContent)>;
+
+fn check_is_dir(root: &Path) -> io::Result<()> {
+    if !std::fs::metadata(root)?.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            format!("{} is not a directory", root.display()),
+        ));
+    }
+    Ok(())
+}
 
 /// A file found below the root: its content, or where to read it.
 pub enum Listed {
@@ -205,11 +228,13 @@ fn read_file(path: &Path) -> FileContent {
     use std::io::Read;
     let too_large = |len: u64| len > MAX_FILE_BYTES as u64;
     match std::fs::File::open(path) {
-        Ok(mut file) => match file.metadata() {
+        Ok(file) => match file.metadata() {
             Ok(meta) if too_large(meta.len()) => FileContent::TooLarge(meta.len()),
             Ok(meta) => {
                 let mut bytes = Vec::with_capacity(meta.len() as usize);
-                match file.read_to_end(&mut bytes) {
+                // Reads the size the file has when it is opened: without the limit, the read
+                // that finds the end is one more system call per file.
+                match file.take(meta.len()).read_to_end(&mut bytes) {
                     Ok(_) => FileContent::Bytes(bytes),
                     Err(error) => FileContent::Unreadable(error.to_string()),
                 }
@@ -226,6 +251,17 @@ fn read_file(path: &Path) -> FileContent {
 
 /// Every file below `dir`, in walk order, without reading them.
 fn walk(dir: &Path, prefix: &str, found: &mut Vec<(String, Listed)>) -> io::Result<()> {
+    walk_one(dir, prefix, found, None)
+}
+
+/// The files in `dir`. Its folders (with the prefix of their files) go to `folders`, to be
+/// walked later, or are walked in place when there is no `folders`.
+fn walk_one(
+    dir: &Path,
+    prefix: &str,
+    found: &mut Vec<(String, Listed)>,
+    mut folders: Option<&mut Vec<(String, PathBuf)>>,
+) -> io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|entry| entry.file_name());
     for entry in entries {
@@ -236,7 +272,10 @@ fn walk(dir: &Path, prefix: &str, found: &mut Vec<(String, Listed)>) -> io::Resu
         let relative = format!("{prefix}{name}");
         let file_type = entry.file_type()?;
         if file_type.is_dir() {
-            walk(&entry.path(), &format!("{relative}/"), found)?;
+            match folders.as_deref_mut() {
+                Some(folders) => folders.push((format!("{relative}/"), entry.path())),
+                None => walk(&entry.path(), &format!("{relative}/"), found)?,
+            }
         } else if file_type.is_file() {
             found.push((relative, Listed::Read(entry.path())));
         } else {

@@ -515,7 +515,7 @@ fn read_schema_files(
     folder: &str,
     names: &[String],
     diagnostics: &mut Vec<Diagnostic>,
-) -> HashMap<String, Value> {
+) -> HashMap<String, Arc<Value>> {
     let mut siblings = HashMap::new();
     for name in names {
         let path = format!("{folder}/{name}");
@@ -524,7 +524,7 @@ fn read_schema_files(
         };
         match serde_json::from_slice::<Value>(bytes) {
             Ok(value) => {
-                siblings.insert(name.clone(), value);
+                siblings.insert(name.clone(), Arc::new(value));
             }
             Err(error) => diagnostics.push(
                 Diagnostic::error(
@@ -622,7 +622,7 @@ fn find_event_handler(lower: &str) -> Option<usize> {
 struct FolderContext<'a> {
     id: &'a TypeId,
     folder: &'a str,
-    siblings: &'a HashMap<String, Value>,
+    siblings: &'a HashMap<String, Arc<Value>>,
     files: &'a CatalogFiles,
     patterns: &'a PatternCache,
     /// The folder's files were checked by this load already: they are read again without
@@ -672,8 +672,20 @@ fn parse_version_file(
     // A file with errors so far is still typed where it can be (an http link, say, does not
     // stop the media-type rules), so that one run reports every problem.
     let had_errors = diagnostics[before..].iter().any(Diagnostic::is_error);
-    let definition: Definition = match serde_json::from_value(value) {
-        Ok(definition) => definition,
+    let mut value = value;
+    let (inline_schema, examples) = take_config_documents(&mut value);
+    let definition: Definition = match serde_json::from_value::<Definition>(value) {
+        Ok(mut definition) => {
+            if let Some(config) = &mut definition.config {
+                if let Some(schema) = inline_schema {
+                    config.schema = Some(SchemaSource::Inline(Arc::new(schema)));
+                }
+                if let Some(examples) = examples {
+                    config.examples = examples;
+                }
+            }
+            definition
+        }
         Err(_) if had_errors => return None,
         Err(error) => {
             diagnostics.push(Diagnostic::error(
@@ -714,6 +726,26 @@ fn parse_version_file(
         definition,
         config_schema,
     })
+}
+
+/// A definition's inline config schema and its config examples, taken out of its value (left
+/// as `null` and `[]`, which read as none) to be put back into the [`Definition`]
+/// deserialized from the rest: deserializing a `Value` into a `Value` rebuilds every map,
+/// and these two are most of a file. Anything that would not read as a schema or a list of
+/// examples is left in place, so that deserializing reports it as before.
+fn take_config_documents(value: &mut Value) -> (Option<Value>, Option<Vec<Value>>) {
+    let Some(Value::Object(config)) = value.get_mut("config") else {
+        return (None, None);
+    };
+    let schema = match config.get_mut("schema") {
+        Some(Value::String(_) | Value::Null) | None => None,
+        Some(schema) => Some(schema.take()),
+    };
+    let examples = match config.get_mut("examples") {
+        Some(Value::Array(examples)) => Some(std::mem::take(examples)),
+        _ => None,
+    };
+    (schema, examples)
 }
 
 /// Parses a version file's YAML into a JSON value, in one walk that also refuses repeated
@@ -759,64 +791,59 @@ fn schema_message(error: &jsonschema::ValidationError<'_>) -> String {
 /// so that their messages are specific. Returns the pointers those rules own.
 fn check_raw_fields(path: &str, value: &Value, diagnostics: &mut Vec<Diagnostic>) -> Vec<String> {
     let mut owned = Vec::new();
-    let mut media_type_at = |pointer: String, diagnostics: &mut Vec<Diagnostic>| {
-        let Some(Value::String(text)) = value.pointer(&pointer) else {
-            return;
-        };
-        owned.push(pointer.clone());
-        match MediaType::parse(text) {
-            Err(error) => diagnostics
-                .push(Diagnostic::error(rules::MEDIA_TYPE, path, error.to_string()).at(pointer)),
-            Ok(media_type) => {
-                for warning in media_type.warnings() {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            rules::MEDIA_TYPE,
-                            path,
-                            format!("`{media_type}`: {warning}"),
-                        )
-                        .at(pointer.clone()),
-                    );
-                }
-            }
+    // Fields are reached directly, and a pointer is written only for a field that is there.
+    let root = Some(value);
+    let config = field(root, "config");
+    let mut media_type_at = |found: Option<&Value>, pointer: &dyn Fn() -> String| {
+        if let Some(Value::String(text)) = found {
+            check_media_type_field(path, text, pointer(), &mut owned, diagnostics);
         }
     };
-    media_type_at("/artifactType".into(), diagnostics);
-    media_type_at("/config/mediaType".into(), diagnostics);
-    for list in ["/aliases", "/manifestMediaTypes"] {
-        for index in 0..array_len(value, list) {
-            media_type_at(format!("{list}/{index}"), diagnostics);
+    media_type_at(field(root, "artifactType"), &|| "/artifactType".into());
+    media_type_at(field(config, "mediaType"), &|| "/config/mediaType".into());
+    for list in ["aliases", "manifestMediaTypes"] {
+        for (index, item) in items(field(root, list)).iter().enumerate() {
+            media_type_at(Some(item), &|| format!("/{list}/{index}"));
         }
     }
-    for layer in 0..array_len(value, "/layers") {
-        media_type_at(format!("/layers/{layer}/mediaType"), diagnostics);
-        for index in 0..array_len(value, &format!("/layers/{layer}/mediaTypes")) {
-            media_type_at(format!("/layers/{layer}/mediaTypes/{index}"), diagnostics);
+    for (layer, item) in items(field(root, "layers")).iter().enumerate() {
+        media_type_at(field(Some(item), "mediaType"), &|| {
+            format!("/layers/{layer}/mediaType")
+        });
+        for (index, item) in items(field(Some(item), "mediaTypes")).iter().enumerate() {
+            media_type_at(Some(item), &|| {
+                format!("/layers/{layer}/mediaTypes/{index}")
+            });
         }
     }
 
-    let mut urls = vec![
-        "/links/spec".to_string(),
-        "/links/homepage".into(),
-        "/links/source".into(),
-    ];
-    urls.extend((0..array_len(value, "/tools")).map(|i| format!("/tools/{i}/url")));
-    urls.extend((0..array_len(value, "/actions")).map(|i| format!("/actions/{i}/docs")));
-    urls.extend((0..array_len(value, "/owners")).map(|i| format!("/owners/{i}/url")));
-    for pointer in urls {
-        let Some(Value::String(url)) = value.pointer(&pointer) else {
-            continue;
+    let mut url_at = |found: Option<&Value>, pointer: &dyn Fn() -> String| {
+        let Some(Value::String(url)) = found else {
+            return;
         };
+        let pointer = pointer();
         owned.push(pointer.clone());
         if let Err(problem) = check_https_url(url) {
             diagnostics.push(Diagnostic::error(rules::LINK_HTTPS, path, problem).at(pointer));
         } else if let Some(problem) = unpinned_github_link(url) {
             diagnostics.push(Diagnostic::warning(rules::LINK_UNPINNED, path, problem).at(pointer));
         }
+    };
+    let links = field(root, "links");
+    for key in ["spec", "homepage", "source"] {
+        url_at(field(links, key), &|| format!("/links/{key}"));
+    }
+    for (list, key) in [("tools", "url"), ("actions", "docs"), ("owners", "url")] {
+        for (index, item) in items(field(root, list)).iter().enumerate() {
+            url_at(field(Some(item), key), &|| format!("/{list}/{index}/{key}"));
+        }
     }
 
-    for pointer in ["/icon", "/config/schema"] {
-        let Some(Value::String(relative)) = value.pointer(pointer) else {
+    for (found, pointer) in [
+        (field(root, "icon"), "/icon"),
+        (field(config, "schema"), "/config/schema"),
+    ] {
+        let Some(Value::String(relative)) = found else {
             continue;
         };
         if let Err(problem) = check_relative_path(relative) {
@@ -827,11 +854,39 @@ fn check_raw_fields(path: &str, value: &Value, diagnostics: &mut Vec<Diagnostic>
     owned
 }
 
-fn array_len(value: &Value, pointer: &str) -> usize {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len)
+fn check_media_type_field(
+    path: &str,
+    text: &str,
+    pointer: String,
+    owned: &mut Vec<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    owned.push(pointer.clone());
+    match MediaType::parse(text) {
+        Err(error) => diagnostics
+            .push(Diagnostic::error(rules::MEDIA_TYPE, path, error.to_string()).at(pointer)),
+        Ok(media_type) => {
+            for warning in media_type.warnings() {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        rules::MEDIA_TYPE,
+                        path,
+                        format!("`{media_type}`: {warning}"),
+                    )
+                    .at(pointer.clone()),
+                );
+            }
+        }
+    }
+}
+
+fn field<'a>(parent: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+    parent?.get(key)
+}
+
+/// The items of an array, or none when `value` is missing or not an array.
+fn items(value: Option<&Value>) -> &[Value] {
+    value.and_then(Value::as_array).map_or(&[], Vec::as_slice)
 }
 
 pub fn check_https_url(url: &str) -> Result<(), String> {
@@ -1083,7 +1138,7 @@ fn compile_config_schema(
         ),
         SchemaSource::File(name) if check_relative_path(name).is_err() => return None,
         SchemaSource::File(name) => match context.siblings.get(name) {
-            Some(document) => (Arc::new(document.clone()), name.clone()),
+            Some(document) => (Arc::clone(document), name.clone()),
             None => {
                 let reason = if context
                     .files
@@ -1135,6 +1190,10 @@ fn compile_config_schema(
         }
     };
     for (index, example) in config.examples.iter().enumerate() {
+        // A yes or no first: most examples are valid, and listing no errors costs more.
+        if schema.is_valid(example) {
+            continue;
+        }
         for problem in schema.validate(example) {
             diagnostics.push(
                 Diagnostic::error(

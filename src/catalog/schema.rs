@@ -5,6 +5,7 @@
 //! catalog keeps only the documents: the loader compiles each schema to check it, then
 //! [`ConfigSchema::unload`]s it, and the validator is compiled again on first use.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -78,7 +79,7 @@ impl ConfigSchema {
         document: impl Into<Arc<Value>>,
         folder: &str,
         file_name: &str,
-        siblings: &HashMap<String, Value>,
+        siblings: &HashMap<String, impl Borrow<Value>>,
         patterns: &PatternCache,
     ) -> Result<Self, String> {
         let schema = Self::uncompiled(document, folder, file_name, siblings);
@@ -98,14 +99,14 @@ impl ConfigSchema {
         document: impl Into<Arc<Value>>,
         folder: &str,
         file_name: &str,
-        siblings: &HashMap<String, Value>,
+        siblings: &HashMap<String, impl Borrow<Value>>,
     ) -> Self {
         let document = document.into();
         let base = format!("{BASE}{folder}/");
         let known: HashMap<String, Value> = if refers_outside(&document) {
             siblings
                 .iter()
-                .map(|(name, value)| (format!("{base}{name}"), value.clone()))
+                .map(|(name, value)| (format!("{base}{name}"), value.borrow().clone()))
                 .collect()
         } else {
             HashMap::new()

@@ -14,6 +14,8 @@ use serde_json::{Map, Number, Value};
 
 use super::files::MAX_FILE_BYTES;
 
+mod common;
+
 /// A message, and the line and column (both 1-based) it is about when known.
 pub type YamlError = (String, Option<usize>, Option<usize>);
 
@@ -41,6 +43,15 @@ pub fn duplicate_key_message(key: &str) -> String {
 
 /// Parses one YAML document into a JSON value.
 pub fn parse(text: &str) -> Result<Value, YamlError> {
+    // Most files are in the common shape, read without the event parser (see `common`).
+    if let Some(value) = common::parse(text) {
+        return Ok(value);
+    }
+    parse_events(text)
+}
+
+/// [`parse`] with the event parser, for any text.
+fn parse_events(text: &str) -> Result<Value, YamlError> {
     let mut builder = Builder::default();
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(|error| syntax_error(text, &error))?;
@@ -724,5 +735,136 @@ mod tests {
         assert_eq!((line, column), (Some(3), Some(2)));
         let (_, line, column) = parse("a: [1\nb: 2\n").unwrap_err();
         assert_eq!((line, column), (Some(2), Some(2)));
+    }
+
+    /// Asserts that where the common-shape reader reads `text`, the event parser reads the
+    /// same value (keys in the same order, numbers of the same kind); returns whether it read.
+    fn common_reads_as_events_read(text: &str) -> bool {
+        let Some(ours) = common::parse(text) else {
+            return false;
+        };
+        let theirs = parse_events(text).unwrap_or_else(|error| {
+            panic!("{text:?}: the common reader read it, the event parser says {error:?}")
+        });
+        assert_eq!(ours, theirs, "{text:?}");
+        assert_eq!(ours.to_string(), theirs.to_string(), "{text:?}");
+        true
+    }
+
+    #[test]
+    fn the_common_reader_reads_shipped_files_as_the_event_parser_does() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        yaml_files(&root.join("types"), &mut files);
+        yaml_files(&root.join("tests"), &mut files);
+        let mut read = 0;
+        for path in &files {
+            let text = std::fs::read_to_string(path).unwrap();
+            read += usize::from(common_reads_as_events_read(&text));
+        }
+        // Most shipped definitions are in the common shape; were none, the fast path is lost.
+        assert!(read * 2 > files.len(), "{read} of {}", files.len());
+    }
+
+    #[test]
+    fn the_common_shape_reads_as_the_event_parser_reads_it() {
+        for text in [
+            "a: 1\nb: two\nc:\n  d: [x, 'y']\n  e: {f: 1, g: [2, 3]}\n",
+            "# comment\nk: v # trailing\n\n  # indented comment\nl:\n- 1\n- -2\n- -0x1f\nm: ~\n",
+            "s:\n  - a: 1\n    b: 2\n  -   c: 3\n      d:\n        - x\n  - plain text\n",
+            "d: |\n  line one\n\n    indented\n  # not a comment\n\n\ne: |-\n  stripped\n  text\n",
+            "q: \"a \\\"b\\\" \\\\ c\\n\\t/\\/\"\nr: 'it''s \\ here'\n\"k y\": 1\n'k''z': 2\n",
+            "u: https://example.com/a#b?c=d:e\nv: a#b\nw: 0.1.0\nx: 1e3\ny: 012\nz: .inf\n",
+            "e: []\nf: {}\ng: [ ]\nh: - x\n",
+            "a:\n  b:\n    c:\n      d: deep\n  e: back\nf:\n",
+            "list:\n  - {}\n  - []\n  - {a: b c, d: [-1, .tar.gz]}\n",
+            "a: yes\nb: No\nc: TRUE\nd: null\ne: Null\nf: 0o17\ng: +1\nh: -.5\n",
+            "é: ü\nkey with spaces: value with spaces\n",
+            "a:\n- 1\nb: 2\n",
+            "- a\n",
+            "a: 1",
+            "a: 1\n---\nb: 2\n",
+            "a: 1\na: 2\n",
+            "a:\tb\n",
+            "a: b\n  c\n",
+            "a: b: c\n",
+            "a: [b, ]\n",
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "a: >\n  folded\n",
+            "a: |\n\n  leading blank\n",
+            "a: |\n    x\n  y\n",
+            "a: \"unclosed\n  b\"\n",
+            "a: 18446744073709551616\n",
+            "? a\n: b\n",
+            "a:\n  - b\n c: d\n",
+        ] {
+            common_reads_as_events_read(text);
+        }
+        // The common shape itself is read without the event parser.
+        for text in [
+            "a: 1\nb: two\nc:\n  d: [x, y]\n",
+            "s:\n  - a: 1\n    b: 2\n  - plain text\n",
+            "d: |\n  line one\n\n    indented\n",
+            "a:\n- 1\nb: 2\n",
+        ] {
+            assert!(common::parse(text).is_some(), "{text:?}");
+        }
+        // A repeated key, and what only the event parser reads, are left to it.
+        for text in [
+            "a: 1\na: 2\n",
+            "a: &x 1\nb: *x\n",
+            "a:\tb\n",
+            "a: b\n  c\n",
+            "- a\n",
+        ] {
+            assert!(common::parse(text).is_none(), "{text:?}");
+        }
+    }
+
+    /// A line of a document in or near the common shape: keys that repeat, values that look
+    /// like numbers, indicators, quotes, comments and block scalars.
+    fn near_common_line() -> impl Strategy<Value = String> {
+        let key = prop_oneof![
+            "[abc]",
+            "\"[ab]\"",
+            "'[ab]'",
+            "[a-c][ #:-]?[a-c]",
+            "[-?&*!|>%@`\\[{]a",
+        ];
+        let value = prop_oneof![
+            plain_scalar(),
+            "[a-c ]{0,3}",
+            "[-?:,#&*!|>%@`'\"\\[\\]{}\\\\ ]{1,2}[a-c]?",
+            "\\|[-+]?( #c)?",
+            ">",
+            "'[a-c' ]{0,4}'?",
+            "\"[a-c\\\\\"nt/x ]{0,4}\"?",
+            "\\[([a-c0-9 ,:\\-\\[\\]{}]{0,8})\\]",
+            "\\{([a-c0-9 ,:\\-\\[\\]{}]{0,8})\\}",
+            "[a-c]+ #[a-c:]*",
+            "[a-c]:[a-c ]{0,2}",
+        ];
+        let indent = "( {0,4})";
+        prop_oneof![
+            (indent, key.clone(), value.clone()).prop_map(|(i, k, v)| format!("{i}{k}: {v}")),
+            (indent, key.clone()).prop_map(|(i, k)| format!("{i}{k}:")),
+            (indent, value.clone()).prop_map(|(i, v)| format!("{i}- {v}")),
+            (indent, key, value.clone()).prop_map(|(i, k, v)| format!("{i}- {k}: {v}")),
+            (indent, value).prop_map(|(i, v)| format!("{i}{v}")),
+            "( {0,4})(#[a-c]*)?",
+            Just("-".to_string()),
+            Just("---".to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn the_common_reader_reads_nothing_differently(
+            lines in proptest::collection::vec(near_common_line(), 1..12)
+        ) {
+            common_reads_as_events_read(&(lines.join("\n") + "\n"));
+        }
     }
 }
