@@ -602,7 +602,7 @@ mod tests {
     }
 
     /// Text that is a plain scalar wherever it stands as a mapping value.
-    fn plain_scalar() -> impl Strategy<Value = String> {
+    fn plain_scalar() -> impl Strategy<Value = String> + Clone {
         prop_oneof![
             "[-+]?(0[xob])?[0-9a-fA-F_]{0,24}",
             "[-+]?[0-9]{0,8}(\\.[0-9]{0,8})?([eE][-+]?[0-9]{1,4})?",
@@ -789,6 +789,8 @@ mod tests {
             "a: b\n  c\n",
             "a: b: c\n",
             "a: [b, ]\n",
+            "a: [b -]\n",
+            "a: {b: c -}\n",
             "a: &x 1\nb: *x\n",
             "a: !!str 1\n",
             "a: >\n  folded\n",
@@ -822,17 +824,21 @@ mod tests {
         }
     }
 
-    /// A line of a document in or near the common shape: keys that repeat, values that look
-    /// like numbers, indicators, quotes, comments and block scalars.
-    fn near_common_line() -> impl Strategy<Value = String> {
-        let key = prop_oneof![
+    /// Keys that repeat, or are quoted, or hold or start with indicators.
+    fn near_common_key() -> impl Strategy<Value = String> + Clone {
+        prop_oneof![
             "[abc]",
             "\"[ab]\"",
             "'[ab]'",
             "[a-c][ #:-]?[a-c]",
             "[-?&*!|>%@`\\[{]a",
-        ];
-        let value = prop_oneof![
+        ]
+    }
+
+    /// Values that look like numbers, indicators, quotes, comments, flow collections and block
+    /// scalar headers.
+    fn near_common_value() -> impl Strategy<Value = String> + Clone {
+        prop_oneof![
             plain_scalar(),
             "[a-c ]{0,3}",
             "[-?:,#&*!|>%@`'\"\\[\\]{}\\\\ ]{1,2}[a-c]?",
@@ -844,7 +850,13 @@ mod tests {
             "\\{([a-c0-9 ,:\\-\\[\\]{}]{0,8})\\}",
             "[a-c]+ #[a-c:]*",
             "[a-c]:[a-c ]{0,2}",
-        ];
+        ]
+    }
+
+    /// A line of a document in or near the common shape.
+    fn near_common_line() -> impl Strategy<Value = String> {
+        let key = near_common_key();
+        let value = near_common_value();
         let indent = "( {0,4})";
         prop_oneof![
             (indent, key.clone(), value.clone()).prop_map(|(i, k, v)| format!("{i}{k}: {v}")),
@@ -856,6 +868,63 @@ mod tests {
             Just("-".to_string()),
             Just("---".to_string()),
         ]
+    }
+
+    /// Documents in the common shape, for [`mutated_common_document`] to change.
+    const COMMON_DOCUMENTS: [&str; 3] = [
+        "# comment\nversion: 1.0.0\nname: Thing # trailing\ndescription: |\n  First line.\n\n    indented\n  # kept\nstatus: active\nconfig:\n  mediaType: application/x+json\n  schema:\n    \"$schema\": https://json-schema.org/draft/2020-12/schema\n    type: object\n    required:\n    - a\n    properties:\n      a:\n        type: string\n        pattern: \"^[a-z]+$\"\n        minimum: -1\n  examples:\n    - {a: b, c: [1, -2.5]}\n    - a: c\n      b: ~\nlayers:\n  - mediaType: x/y\n    title: 'It''s'\n    identifying: true\n  -   mediaType: z\ntags: [a, b]\n",
+        "a:\n  b:\n    - 1\n    - two\n    - - nested\n  c: {}\nd: []\ne: |-\n  x\n  y\n\nf: \"q\\tr\"\ng:\n- x: 1\n  y:\n  - z\nh: 0x1f\n",
+        "k: v\nl:\n  m: |\n    text\n      more\n\n  n: 'quoted'\no: yes\np: 012\n",
+    ];
+
+    /// A document in the common shape with a few lines changed: a value or key replaced, a
+    /// line moved left or right, a line added or taken out.
+    fn mutated_common_document() -> impl Strategy<Value = String> {
+        let change = (
+            any::<prop::sample::Index>(),
+            0..5u8,
+            near_common_key(),
+            near_common_value(),
+            near_common_line(),
+            -2..=2i32,
+        );
+        (
+            any::<prop::sample::Index>(),
+            proptest::collection::vec(change, 1..4),
+        )
+            .prop_map(|(document, changes)| {
+                let mut lines: Vec<String> = document
+                    .get(&COMMON_DOCUMENTS)
+                    .lines()
+                    .map(str::to_string)
+                    .collect();
+                for (at, kind, key, value, line, shift) in changes {
+                    let at = at.index(lines.len());
+                    let text = lines[at].clone();
+                    let indent = text.len() - text.trim_start().len();
+                    lines[at] = match (kind, text.split_once(": ")) {
+                        (0, Some((before, _))) => format!("{before}: {value}"),
+                        (1, Some((_, after))) => format!("{}{key}: {after}", &text[..indent]),
+                        (2, _) => {
+                            let indent = (indent as i32 + shift).max(0) as usize;
+                            format!("{}{}", " ".repeat(indent), text.trim_start())
+                        }
+                        (3, _) => format!("{line}\n{text}"),
+                        _ => String::new(),
+                    };
+                }
+                lines.join("\n") + "\n"
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+        #[test]
+        fn the_common_reader_reads_changed_documents_as_the_event_parser_does(
+            text in mutated_common_document()
+        ) {
+            common_reads_as_events_read(&text);
+        }
     }
 
     proptest! {

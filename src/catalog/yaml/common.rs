@@ -509,6 +509,10 @@ impl<'a> Flow<'a> {
         }
         self.at = end;
         let text = self.text[start..end].trim_end_matches(' ');
+        // The event parser refuses ` -` before a flow indicator inside a flow scalar.
+        if find_pair(text, b' ', b'-').is_some() {
+            return None;
+        }
         (!text.is_empty()).then_some(text)
     }
 }
