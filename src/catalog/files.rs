@@ -47,51 +47,23 @@ impl CatalogFiles {
         let mut folders = Vec::new();
         walk_one(root, "", &mut listed, Some(&mut folders))?;
         // Listing and reading tens of thousands of small files is a tenth of checking a large
-        // catalog: each top-level folder is walked and read on one of one thread per core,
-        // which takes the next folder as it finishes one.
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZeroUsize::get)
-            .min(folders.len())
-            .max(1);
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let mut done: Vec<(usize, io::Result<Read>)> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some((prefix, path)) = folders.get(at) else {
-                                return mine;
-                            };
-                            let mut found = Vec::new();
-                            let read = walk(path, prefix, &mut found).map(|()| {
-                                found
-                                    .into_iter()
-                                    .map(|(path, listed)| (path, listed.content()))
-                                    .collect()
-                            });
-                            mine.push((at, read));
-                        }
-                    })
+        // catalog: each top-level folder is walked and read on one of one thread per core.
+        let read =
+            super::parallel::map_in_order(&folders, super::parallel::cores(), |(prefix, path)| {
+                let mut found = Vec::new();
+                walk(path, prefix, &mut found).map(|()| {
+                    found
+                        .into_iter()
+                        .map(|(path, listed)| (path, listed.content()))
+                        .collect::<Read>()
                 })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|worker| {
-                    worker
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        });
+            });
         let mut files: BTreeMap<String, FileContent> = listed
             .into_iter()
             .map(|(path, listed)| (path, listed.content()))
             .collect();
         // The first folder that cannot be walked, in walk order, is the error.
-        done.sort_unstable_by_key(|(at, _)| *at);
-        for (_, read) in done {
+        for read in read {
             files.extend(read?);
         }
         Ok(Self { files })
@@ -214,10 +186,10 @@ pub enum Listed {
 
 impl Listed {
     /// The content, read now if it is not known yet.
-    pub fn content(self) -> FileContent {
+    pub fn content(&self) -> FileContent {
         match self {
-            Self::Known(content) => content,
-            Self::Read(path) => read_file(&path),
+            Self::Known(content) => content.clone(),
+            Self::Read(path) => read_file(path),
         }
     }
 }

@@ -215,43 +215,18 @@ fn parse_folders(
     patterns: &PatternCache,
     keep: Keep,
 ) -> Parsed {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
+    let threads = super::parallel::cores()
         .min(folders.len() / MIN_FOLDERS_PER_THREAD)
         .max(1);
     if threads == 1 {
         return parse_some_folders(files, folders, validator, patterns, keep);
     }
     let batches: Vec<_> = folders.chunks(FOLDERS_PER_BATCH).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Parsed)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(batch) = batches.get(at) else {
-                            return mine;
-                        };
-                        let found = parse_some_folders(files, batch, validator, patterns, keep);
-                        mine.push((at, found));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+    let done = super::parallel::map_in_order(&batches, threads, |batch| {
+        parse_some_folders(files, batch, validator, patterns, keep)
     });
-    done.sort_unstable_by_key(|(at, _)| *at);
     let mut all = Parsed::default();
-    for (_, batch) in done {
+    for batch in done {
         all.versions.extend(batch.versions);
         all.diagnostics.extend(batch.diagnostics);
         all.types.extend(batch.types);

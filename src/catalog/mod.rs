@@ -13,6 +13,7 @@ pub mod load;
 pub mod locate;
 pub mod media_type;
 pub mod outline;
+pub mod parallel;
 pub mod reference;
 pub mod rules;
 pub mod schema;

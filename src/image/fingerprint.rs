@@ -7,7 +7,8 @@ use sha2::{Digest, Sha256};
 
 use super::format::FORMAT;
 use crate::catalog::CatalogFiles;
-use crate::catalog::files::{FileContent, Listed};
+use crate::catalog::files::FileContent;
+use crate::catalog::parallel;
 
 /// What an image is named after: the catalog's files (each path with the SHA-256 of its
 /// content, in path order) and the binary that compiles it, whose answers may differ from
@@ -31,52 +32,14 @@ impl Fingerprint {
         let listed = CatalogFiles::list_dir(dir)?;
         // Reading tens of thousands of small files is mostly system calls: one thread per
         // core halves the time a restart spends here.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let run = listed.len().div_ceil(threads).max(1);
-        let mut runs: Vec<Vec<(String, Listed)>> = Vec::new();
-        let mut listed = listed.into_iter().peekable();
-        while listed.peek().is_some() {
-            runs.push(listed.by_ref().take(run).collect());
-        }
-        let files = std::thread::scope(|scope| {
-            let handles: Vec<_> = runs
-                .into_iter()
-                .map(|run| {
-                    scope.spawn(move || {
-                        let mut part = Self { files: Vec::new() };
-                        for (path, listed) in run {
-                            part.add(&path, &listed.content());
-                        }
-                        part.files
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|handle| handle.join().expect("hashing does not panic"))
-                .collect()
+        let files = parallel::map_in_order(&listed, parallel::cores(), |(path, listed)| {
+            (path.clone(), digest(&listed.content()))
         });
         Ok(Self { files })
     }
 
     fn add(&mut self, path: &str, content: &FileContent) {
-        let mut hasher = Sha256::new();
-        match content {
-            FileContent::Bytes(bytes) => {
-                hasher.update(b"B");
-                hasher.update(bytes);
-            }
-            FileContent::TooLarge(len) => {
-                hasher.update(b"L");
-                hasher.update(len.to_le_bytes());
-            }
-            FileContent::Unreadable(reason) => {
-                hasher.update(b"U");
-                hasher.update(reason.as_bytes());
-            }
-        }
-        self.files
-            .push((path.to_string(), hasher.finalize().into()));
+        self.files.push((path.to_string(), digest(content)));
     }
 
     /// The hex digest.
@@ -109,4 +72,24 @@ fn build_identity() -> String {
         })
         .unwrap_or_default();
     format!("{}:{exe}", env!("CARGO_PKG_VERSION"))
+}
+
+/// What a file's content (or why it has none) adds to the fingerprint.
+fn digest(content: &FileContent) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    match content {
+        FileContent::Bytes(bytes) => {
+            hasher.update(b"B");
+            hasher.update(bytes);
+        }
+        FileContent::TooLarge(len) => {
+            hasher.update(b"L");
+            hasher.update(len.to_le_bytes());
+        }
+        FileContent::Unreadable(reason) => {
+            hasher.update(b"U");
+            hasher.update(reason.as_bytes());
+        }
+    }
+    hasher.finalize().into()
 }

@@ -14,6 +14,7 @@ use super::format::{
     Blob, BodyHead, Extras, FORMAT, HEADER_LEN, Head, MAGIC, SchemaResolution, SealedBlob,
     TypeHead, UseHead, VersionHead, digest, encode_files,
 };
+use crate::catalog::parallel;
 use crate::catalog::{Catalog, DeclaredUse, DefinitionReadError, TypeEntry};
 use crate::documents::{
     Compression, gzip, index_bytes, schema_bytes, strong_etag, version_document, version_list_of,
@@ -178,29 +179,14 @@ fn write_to(catalog: &Catalog, fingerprint: &str, file: &mut File) -> io::Result
     writer.offset = HEADER_LEN;
 
     // Rendering is mostly compressing: one thread per core, batch by batch, written in order.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = parallel::cores();
     let entries: Vec<_> = catalog.types().collect();
     // The head's line of each type, serialized as it is rendered: the heads of every type
     // as values took several times their bytes.
     let mut type_lines = Vec::new();
     let mut type_count = 0;
     for batch in entries.chunks(RENDER_BATCH) {
-        let rendered: Vec<io::Result<Rendered>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = batch
-                .chunks(batch.len().div_ceil(threads))
-                .map(|run| {
-                    scope.spawn(move || {
-                        run.iter()
-                            .map(|entry| render_type(catalog, entry))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|handle| handle.join().expect("rendering does not panic"))
-                .collect()
-        });
+        let rendered = parallel::map_in_order(batch, threads, |entry| render_type(catalog, entry));
         for rendered in rendered {
             let Rendered { bytes, mut head } = rendered?;
             head.shift(writer.offset);
