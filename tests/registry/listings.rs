@@ -614,8 +614,7 @@ async fn in_chromium_the_listing_page_shows_each_artifact_typed_with_referrers_u
         .click()
         .await
         .unwrap();
-    let current = browser.current_url().await.unwrap();
-    assert!(current.path().ends_with("/registries"), "{current}");
+    wait_for_path(&browser, "/registries").await;
     browser
         .find(Locator::Css("#reference"))
         .await
@@ -630,13 +629,8 @@ async fn in_chromium_the_listing_page_shows_each_artifact_typed_with_referrers_u
         .click()
         .await
         .unwrap();
-    let current = browser.current_url().await.unwrap();
-    assert!(
-        current
-            .path()
-            .ends_with(&format!("/registries/local/{SUPERBOWL}")),
-        "{current}"
-    );
+    // A click starts the navigation; the address changes when the next page has loaded.
+    wait_for_path(&browser, &format!("/registries/local/{SUPERBOWL}")).await;
 
     // A row per artifact, in tree order: the index, its platforms, its referrers, the chart.
     let rows: Value = browser
@@ -792,4 +786,20 @@ async fn inspect_takes_credentials_as_publish_does() {
     assert_success("typehouse inspect with the Docker config", &output);
     let again: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(again, listing);
+}
+
+/// Waits (at most 10 s) until the browser's address ends with `path`.
+async fn wait_for_path(browser: &fantoccini::Client, path: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let current = browser.current_url().await.expect("a URL");
+        if current.path().ends_with(path) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {path}, at {current}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
