@@ -57,8 +57,8 @@ pub fn respond(document: &Document, request: &HttpRequest, policy: CachePolicy) 
     )
 }
 
-/// The same for a document kept in the catalog image: small ones are read whole, larger
-/// ones (the index) sent in chunks as the connection takes them. Either is checked against
+/// The same for a document kept in the catalog image, a slice of its map: small ones are sent
+/// whole, larger ones (the index) in chunks as the connection takes them. Either is checked against
 /// its digest before it is first sent (see [`StoredDocument::verify`]).
 pub fn respond_stored(
     stored: &StoredDocument,
@@ -97,12 +97,12 @@ pub fn respond_answer(answer: &Answer, request: &HttpRequest, policy: CachePolic
     }
 }
 
-/// Larger stored documents (the index) are sent in chunks of this size, read as the
-/// connection takes them: a hundred clients fetching an 8 MB index do not hold a hundred
-/// copies of it, only a chunk or two each.
+/// Larger stored documents (the index) are sent in chunks of this size as the connection
+/// takes them: actix-web copies a body into each connection's write buffer, so a hundred
+/// clients fetching an 8 MB index hold a chunk or two each, not a hundred copies of it.
 const CHUNK: u64 = 64 * 1024;
 
-/// A stored document as a response body, read a chunk at a time.
+/// A stored document as a response body, a chunk at a time.
 struct StoredRange {
     stored: StoredDocument,
     gzip: bool,
