@@ -58,8 +58,8 @@ pub fn respond(document: &Document, request: &HttpRequest, policy: CachePolicy) 
 }
 
 /// The same for a document kept in the catalog image, a slice of its map: small ones are sent
-/// whole, larger ones (the index) in chunks as the connection takes them. Either is checked against
-/// its digest before it is first sent (see [`StoredDocument::verify`]).
+/// whole, larger ones (the index) in chunks as the connection takes them. Either is checked
+/// against its digest before it is first sent (see [`StoredDocument::verify`]).
 pub fn respond_stored(
     stored: &StoredDocument,
     request: &HttpRequest,
