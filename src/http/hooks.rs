@@ -12,6 +12,7 @@
 
 use std::sync::{Arc, Weak};
 
+use arc_swap::Guard;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -178,7 +179,7 @@ pub async fn work(
             Err(_) => continue, // checked as it was queued
         };
         let listing = match registries
-            .inspect(&job.registry, target, service.current())
+            .inspect(&job.registry, target, Guard::into_inner(service.current()))
             .await
         {
             Some(Ok(listing)) => listing,

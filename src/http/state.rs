@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
+use arc_swap::Guard;
 
 use super::access::{CheckQueue, Cidr, client_address};
 use super::hooks::HookQueue;
@@ -60,7 +61,7 @@ impl AppState {
         )
     }
 
-    pub fn current(&self) -> Arc<Snapshot> {
+    pub fn current(&self) -> Guard<Arc<Snapshot>> {
         self.service.current()
     }
 }

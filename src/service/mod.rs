@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, Guard};
 use serde::Serialize;
 
 pub use reload::{CatalogSource, IMAGES_DIR, LoadError, RemoteCatalog, load};
@@ -54,9 +54,11 @@ impl Service {
         self
     }
 
-    /// The snapshot serving now; a reload never changes one a request already holds.
-    pub fn current(&self) -> Arc<Snapshot> {
-        self.snapshot.load_full()
+    /// The snapshot serving now; a reload never changes one a request already holds. The
+    /// guard touches no shared reference count (both workers bumped one on every request);
+    /// `Guard::into_inner` makes it an `Arc` for work that outlives the request.
+    pub fn current(&self) -> Guard<Arc<Snapshot>> {
+        self.snapshot.load()
     }
 
     /// Serves `snapshot` from now on.

@@ -1,9 +1,12 @@
 //! `/registries`: the configured registries, each one's recorded pushes, and what they hold,
 //! every manifest classified, as JSON or as pages.
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::web::{Data, Query};
 use actix_web::{HttpRequest, HttpResponse};
+use arc_swap::Guard;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -90,10 +93,11 @@ pub async fn get(
     let target = Target::parse_path(&config.host, reference).map_err(|reason| {
         ApiError::BadRequest(format!("`{reference}` is not a reference: {reason}"))
     })?;
-    let snapshot = state.current();
+    // Held across the registry's answers: an `Arc`, not a guard.
+    let snapshot = Guard::into_inner(state.current());
     let listing = state
         .registries
-        .inspect(name, target, snapshot.clone())
+        .inspect(name, target, Arc::clone(&snapshot))
         .await
         .ok_or_else(|| ApiError::NotFound(format!("no registry named `{name}` is configured")))?
         .map_err(|error| registry_error(name, error))?;

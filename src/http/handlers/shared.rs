@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use actix_web::http::{StatusCode, header};
 use actix_web::web::{self, Data, Query};
 use actix_web::{HttpRequest, HttpResponse};
+use arc_swap::Guard;
 use serde::Deserialize;
 
 use crate::catalog::reference::ReferenceInput;
@@ -172,7 +173,8 @@ pub async fn check_definition(
     body: Vec<u8>,
     format: Format,
 ) -> Result<Evaluated, ApiError> {
-    let catalog = state.current();
+    // Moved to the check's thread: an `Arc`, not a guard.
+    let catalog = Guard::into_inner(state.current());
     run_check(state, state.client(request), move || {
         evaluate(&catalog.catalog, &type_id, &body, format).map_err(submission_error)
     })
@@ -200,7 +202,8 @@ pub async fn store_definition(
             });
         }
     }
-    let catalog = state.current();
+    // Moved to the check's thread: an `Arc`, not a guard.
+    let catalog = Guard::into_inner(state.current());
     let submissions = submissions.clone().into_inner();
     run_check(state, client, move || {
         let evaluated =

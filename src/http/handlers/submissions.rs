@@ -3,6 +3,7 @@
 use actix_web::http::header;
 use actix_web::web::{self, Bytes, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
+use arc_swap::Guard;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -146,7 +147,8 @@ pub async fn approve(
     let reviewer = authorize(&request, &submissions)?;
     let reason = review_body(&request, &body)?.reason;
     let current = load(&submissions, &id).await?;
-    let catalog = state.current();
+    // Moved to the check's thread: an `Arc`, not a guard.
+    let catalog = Guard::into_inner(state.current());
     let submissions = submissions.into_inner();
     let client = state.client(&request);
     let updated = run_check(&state, client, move || {
