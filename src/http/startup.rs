@@ -10,7 +10,7 @@ use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Server, ServerHandle, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 use super::access::{CheckQueue, Cidr, RateLimiter, ReviewTokens};
@@ -249,7 +249,6 @@ impl Application {
                 .app_data(openapi.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .wrap(ErrorHandlers::new().default_handler(as_problem))
-                .wrap(DefaultHeaders::new().add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")))
                 .wrap_fn(move |request, service| {
                     // Per request: a clock reading; everything else is derived from the answer,
                     // and only when it is needed.
@@ -258,6 +257,12 @@ impl Application {
                     let response = actix_web::dev::Service::call(service, request);
                     async move {
                         let mut response = response.await?;
+                        // Every answer may be read by any origin (a middleware of its own
+                        // would cost a layer per request).
+                        response.headers_mut().insert(
+                            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                            HeaderValue::from_static("*"),
+                        );
                         if response.status() == StatusCode::METHOD_NOT_ALLOWED {
                             // RFC 9110: a 405 names the methods the resource takes.
                             let allow = routes::allowed_methods(response.request().path());

@@ -159,11 +159,10 @@ impl StoredDocument {
             identity: *b"\"________________________________\"",
             gzip: *b"\"________________________________-gz\"",
         };
-        // Formatted in place: a lookup asks for them on every request.
-        for quoted in [&mut etags.identity[..], &mut etags.gzip[..]] {
-            hex::encode_to_slice(self.identity.digest, &mut quoted[1..33])
-                .expect("16 bytes are 32 hex digits");
-        }
+        // Formatted in place, once for both: a lookup asks for them on every request.
+        hex::encode_to_slice(self.identity.digest, &mut etags.identity[1..33])
+            .expect("16 bytes are 32 hex digits");
+        etags.gzip[1..33].copy_from_slice(&etags.identity[1..33]);
         etags
     }
 
