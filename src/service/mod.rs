@@ -85,3 +85,28 @@ impl Service {
             .clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_reads_the_snapshot_without_a_reference_of_its_own_and_keeps_it_over_a_reload() {
+        let service = Service::new(load(&CatalogSource::Embedded, None).expect("built-in loads"));
+        let held = service.current();
+        // Only the service's own reference: reading bumped no shared count.
+        assert_eq!(Arc::strong_count(&held), 1);
+        let types = held.catalog.types().len();
+
+        service.replace(load(&CatalogSource::Embedded, None).expect("built-in loads"));
+        assert!(!Arc::ptr_eq(&held, &service.current()));
+        // The guard taken before the reload still reads the snapshot it was given.
+        assert_eq!(held.catalog.types().len(), types);
+        let kept = Guard::into_inner(held);
+        assert_eq!(
+            Arc::strong_count(&kept),
+            1,
+            "the reload let go of it; the request has it"
+        );
+    }
+}
