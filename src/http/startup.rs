@@ -2,7 +2,6 @@
 
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,7 +20,7 @@ use super::negotiate::prefers_html;
 use super::openapi::OpenApiDocument;
 use super::problem::problem_for_status;
 use super::routes;
-use super::state::{AppState, DEFAULT_CHECKS_PER_MINUTE};
+use super::state::{AppState, DEFAULT_CHECKS_PER_MINUTE, State};
 use crate::oci::Credentials;
 use crate::oci::registries::{Registries, RegistryConfig};
 use crate::service::{self, CatalogSource, LoadError, Service, reload};
@@ -239,12 +238,11 @@ impl Application {
         {
             reload::watch(Arc::downgrade(&service), dir.clone(), interval);
         }
-        let data = web::Data::from(state.clone());
+        let shared = state.clone();
         let mut server = HttpServer::new(move || {
-            // One handle per worker, so that requests do not touch the shared reference count.
-            let state = Rc::new(data.clone());
+            let state = State::for_worker(shared.clone());
             App::new()
-                .app_data(data.clone())
+                .app_data(state.clone())
                 .app_data(submissions.clone())
                 .app_data(openapi.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -253,7 +251,7 @@ impl Application {
                     // Per request: a clock reading; everything else is derived from the answer,
                     // and only when it is needed.
                     let started = Instant::now();
-                    let state = Rc::clone(&state);
+                    let state = state.clone();
                     let response = actix_web::dev::Service::call(service, request);
                     async move {
                         let mut response = response.await?;

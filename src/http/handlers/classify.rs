@@ -1,18 +1,18 @@
 //! `POST /classify`: which type a manifest is, whether it conforms, and its actions.
 
 use actix_web::http::header;
-use actix_web::web::{Bytes, Data, Query};
+use actix_web::web::{Bytes, Query};
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::shared::{parse_json, require_json};
 use crate::catalog::classify::{ClassifyError, classify};
 use crate::catalog::reference::{Reference, ReferenceInput};
 use crate::http::problem::ApiError;
-use crate::http::state::AppState;
+use crate::http::state::State;
 
 pub async fn post(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     query: Query<ReferenceInput>,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {

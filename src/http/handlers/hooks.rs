@@ -2,21 +2,21 @@
 //! classified and recorded (see [`crate::http::hooks`]).
 
 use actix_web::http::header;
-use actix_web::web::{Bytes, Data, Path};
+use actix_web::web::{Bytes, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::shared::require_json;
 use crate::http::hooks::{Envelope, jobs};
 use crate::http::problem::ApiError;
-use crate::http::state::AppState;
+use crate::http::state::State;
 
 /// Seconds a registry is asked to wait before it sends a refused envelope again.
 const RETRY_AFTER_SECONDS: u64 = 5;
 
 pub async fn post(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     name: Path<String>,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {

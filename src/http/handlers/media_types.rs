@@ -1,6 +1,5 @@
 //! `/media-types/{mediaType}`: every type that uses a media type, and in which role.
 
-use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::json;
 
@@ -9,9 +8,9 @@ use crate::catalog::MediaType;
 use crate::http::body::respond_dynamic;
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
-use crate::http::state::AppState;
+use crate::http::state::State;
 
-pub async fn get(request: HttpRequest, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn get(request: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
     let snapshot = state.current();
     let key = decode_tail(&request, "/media-types/")?;
     let uses = snapshot.catalog.uses_of(&key);

@@ -12,15 +12,15 @@ use crate::http::body::{CachePolicy, respond, respond_answer};
 use crate::http::handlers::shared::Submissions;
 use crate::http::metrics::escape;
 use crate::http::problem::ApiError;
-use crate::http::state::AppState;
+use crate::http::state::State;
 use crate::service::Snapshot;
 
-pub async fn index(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
+pub async fn index(request: HttpRequest, state: State) -> HttpResponse {
     respond_answer(&state.current().index(), &request, CachePolicy::Latest)
 }
 
 /// `GET /search-index.json`: what the catalog page's instant search reads.
-pub async fn search_index(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
+pub async fn search_index(request: HttpRequest, state: State) -> HttpResponse {
     respond(
         state.current().search_index(),
         &request,
@@ -28,7 +28,7 @@ pub async fn search_index(request: HttpRequest, state: Data<AppState>) -> HttpRe
     )
 }
 
-pub async fn definition_schema(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
+pub async fn definition_schema(request: HttpRequest, state: State) -> HttpResponse {
     respond(
         &state.current().definition_schema,
         &request,
@@ -38,7 +38,7 @@ pub async fn definition_schema(request: HttpRequest, state: Data<AppState>) -> H
 
 /// Alive: 200 while the process serves, `ok` or `degraded` with the reasons, so that a
 /// liveness probe does not restart a process that serves, while a person sees what is wrong.
-pub async fn healthz(state: Data<AppState>, submissions: Data<Submissions>) -> HttpResponse {
+pub async fn healthz(state: State, submissions: Data<Submissions>) -> HttpResponse {
     let snapshot = state.current();
     let reload = state.service.reload_status();
     let mut reasons = Vec::new();
@@ -69,7 +69,7 @@ pub async fn healthz(state: Data<AppState>, submissions: Data<Submissions>) -> H
 /// Ready: 200 while a catalog is served whose answers can be read; 503 while its image is
 /// damaged and compiled again. Before the first catalog is loaded, the server of
 /// `Application::start` answers 503 in its place.
-pub async fn readyz(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn readyz(state: State) -> Result<HttpResponse, ApiError> {
     let snapshot = state.current();
     if snapshot.is_damaged() {
         return Err(ApiError::Unavailable(
@@ -110,7 +110,7 @@ fn data_directory_trouble(path: &Path) -> Vec<String> {
     trouble
 }
 
-pub async fn metrics(state: Data<AppState>) -> HttpResponse {
+pub async fn metrics(state: State) -> HttpResponse {
     let snapshot = state.current();
     let reload = state.service.reload_status();
     let version_labels = format!(

@@ -19,7 +19,7 @@ use crate::documents::Document;
 use crate::http::body::{CachePolicy, respond};
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
-use crate::http::state::AppState;
+use crate::http::state::State;
 use crate::pages::classify::ClassifyForm;
 use crate::pages::submission::SubmitForm;
 use crate::pages::{self, Paths, assets};
@@ -29,14 +29,14 @@ use crate::submission::Format;
 /// time (`page`).
 pub async fn home(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     query: Query<TypeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     catalog(&request, &state.current(), &query)
 }
 
 /// `GET /api`.
-pub async fn api(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
+pub async fn api(request: HttpRequest, state: State) -> HttpResponse {
     let html = pages::api::render_page(
         &state.current().catalog,
         state.public_url.as_deref(),
@@ -46,10 +46,7 @@ pub async fn api(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
 }
 
 /// `GET /classify`: the form. The JSON API only takes POST here.
-pub async fn classify_form(
-    request: HttpRequest,
-    state: Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn classify_form(request: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
     if !prefers_html(&request) {
         return Err(ApiError::MethodNotAllowed(
             "classification takes POST with the manifest as JSON body".into(),
@@ -69,7 +66,7 @@ pub async fn classify_form(
 /// with the classification or why there is none (then with status 422).
 pub async fn classify_submit(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     form: Form<ClassifyForm>,
 ) -> HttpResponse {
     let snapshot = state.current();
@@ -142,7 +139,7 @@ fn capitalize(text: &str) -> String {
 }
 
 /// `GET /submit`: the form to propose a definition.
-pub async fn submit_form(request: HttpRequest, state: Data<AppState>) -> HttpResponse {
+pub async fn submit_form(request: HttpRequest, state: State) -> HttpResponse {
     let html = pages::submission::render_submit_page(
         Some(&state.current().catalog.meta),
         &SubmitForm::default(),
@@ -162,7 +159,7 @@ pub async fn submit_form(request: HttpRequest, state: Data<AppState>) -> HttpRes
 /// sends the browser to its status page (303). Problems show on the form, with their status.
 pub async fn submit_form_post(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     store: Data<Submissions>,
     form: Form<SubmitForm>,
 ) -> HttpResponse {

@@ -14,7 +14,7 @@ use super::shared::{Submissions, decode_tail, page};
 use crate::http::body::respond_dynamic;
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
-use crate::http::state::AppState;
+use crate::http::state::State;
 use crate::oci::inspect::{InspectError, Target};
 use crate::oci::registries::RegistryConfig;
 use crate::pages::Paths;
@@ -31,7 +31,7 @@ pub struct InspectQuery {
 /// form), a redirect to that listing.
 pub async fn list(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     query: Query<InspectQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if let (Some(name), Some(reference)) = (&query.registry, &query.reference) {
@@ -69,7 +69,7 @@ pub async fn list(
 /// `GET /registries/{name}/{repository}[:{tag}|@{digest}]`: the listing.
 pub async fn get(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     submissions: Data<Submissions>,
 ) -> Result<HttpResponse, ApiError> {
     let tail = decode_tail(&request, "/registries/")?;
@@ -120,7 +120,7 @@ const RECENT_PUSHES: usize = 100;
 /// `GET /registries/{name}`: the registry and the pushes it reported, newest first.
 async fn registry(
     request: &HttpRequest,
-    state: &AppState,
+    state: &crate::http::state::AppState,
     submissions: &Data<Submissions>,
     name: &str,
 ) -> Result<HttpResponse, ApiError> {

@@ -16,7 +16,7 @@ use crate::documents::{Compression, Document, HTML, gzip};
 use crate::http::access::{RateLimiter, Refusal, ReviewTokens};
 use crate::http::body::{CachePolicy, accepts_gzip, respond};
 use crate::http::problem::ApiError;
-use crate::http::state::AppState;
+use crate::http::state::State;
 use crate::pages::{self, Paths};
 use crate::service::Snapshot;
 use crate::store::{Inserted, Store, StoreError};
@@ -136,7 +136,7 @@ pub struct Submissions {
 /// against `client`, then runs `work` off the async workers. Every check of a definition
 /// comes through here.
 pub async fn run_check<T: Send + 'static>(
-    state: &Data<AppState>,
+    state: &State,
     client: Option<std::net::IpAddr>,
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -168,7 +168,7 @@ pub async fn run_check<T: Send + 'static>(
 /// Evaluates a definition against the catalog as it is now, without storing it.
 pub async fn check_definition(
     request: &HttpRequest,
-    state: &Data<AppState>,
+    state: &State,
     type_id: String,
     body: Vec<u8>,
     format: Format,
@@ -186,7 +186,7 @@ pub async fn check_definition(
 /// content).
 pub async fn store_definition(
     request: &HttpRequest,
-    state: &Data<AppState>,
+    state: &State,
     submissions: &Data<Submissions>,
     type_id: String,
     body: Vec<u8>,
@@ -439,7 +439,7 @@ fn add_page_headers(headers: &mut header::HeaderMap) {
 /// The error page for `status`, for clients that prefer HTML.
 pub fn error_page(request: &HttpRequest, status: StatusCode, detail: &str) -> HttpResponse {
     let meta = request
-        .app_data::<Data<AppState>>()
+        .app_data::<State>()
         .map(|state| state.current().catalog.meta.clone());
     let html = pages::error::render_page(
         status.as_u16(),

@@ -14,7 +14,7 @@ use super::shared::{
 use crate::catalog::files::folder_of;
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
-use crate::http::state::AppState;
+use crate::http::state::State;
 use crate::submission::{
     self, Format, Review, ReviewState, Submission, SubmissionId, Timestamp, evaluate_over,
 };
@@ -27,7 +27,7 @@ pub struct CreateQuery {
 /// `POST /submissions?id=<vendor>/<name>`: YAML or JSON; the id may also be a top-level `id`.
 pub async fn create(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     submissions: Data<Submissions>,
     query: Query<CreateQuery>,
     body: Bytes,
@@ -51,7 +51,7 @@ pub async fn create(
 /// run that stores nothing.
 pub async fn check(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     query: Query<CreateQuery>,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -107,7 +107,7 @@ pub async fn list(
 /// `GET /submissions/{id}`: the JSON document, or the status page for browsers.
 pub async fn get(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     submissions: Data<Submissions>,
     id: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -139,7 +139,7 @@ pub struct ReviewBody {
 /// `POST /submissions/{id}/approve`: re-checked against the catalog as it is now.
 pub async fn approve(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     submissions: Data<Submissions>,
     id: Path<String>,
     body: Bytes,

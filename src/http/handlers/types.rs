@@ -1,7 +1,7 @@
 //! `/types`, `/types/{key}` and its versions, schema and validation.
 
 use actix_web::http::header;
-use actix_web::web::{Bytes, Data, Query};
+use actix_web::web::{Bytes, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -15,13 +15,13 @@ use crate::catalog::{Resolution, TypeEntry, TypeSummary, VersionEntry};
 use crate::http::body::{CachePolicy, respond_answer, respond_dynamic};
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
-use crate::http::state::AppState;
+use crate::http::state::State;
 use crate::service::Snapshot;
 
 /// `GET /types`: the latest version of every type, filtered and paged.
 pub async fn list(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     query: Query<TypeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snapshot = state.current();
@@ -62,7 +62,7 @@ enum Target {
 /// `GET /types/{key}[/versions|/schema]`.
 pub async fn get(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     query: Query<VersionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snapshot = state.current();
@@ -115,7 +115,7 @@ pub async fn get(
 /// `POST /types/{key}/validate`.
 pub async fn post(
     request: HttpRequest,
-    state: Data<AppState>,
+    state: State,
     query: Query<VersionQuery>,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
