@@ -14,7 +14,7 @@ use super::shared::{Submissions, decode_tail, page};
 use crate::http::body::respond_dynamic;
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
-use crate::http::state::State;
+use crate::http::state::{AppState, State};
 use crate::oci::inspect::{InspectError, Target};
 use crate::oci::registries::RegistryConfig;
 use crate::pages::Paths;
@@ -120,7 +120,7 @@ const RECENT_PUSHES: usize = 100;
 /// `GET /registries/{name}`: the registry and the pushes it reported, newest first.
 async fn registry(
     request: &HttpRequest,
-    state: &crate::http::state::AppState,
+    state: &AppState,
     submissions: &Data<Submissions>,
     name: &str,
 ) -> Result<HttpResponse, ApiError> {

@@ -16,7 +16,7 @@ use crate::documents::{Compression, Document, HTML, gzip};
 use crate::http::access::{RateLimiter, Refusal, ReviewTokens};
 use crate::http::body::{CachePolicy, accepts_gzip, respond};
 use crate::http::problem::ApiError;
-use crate::http::state::State;
+use crate::http::state::{AppState, State};
 use crate::pages::{self, Paths};
 use crate::service::Snapshot;
 use crate::store::{Inserted, Store, StoreError};
@@ -136,7 +136,7 @@ pub struct Submissions {
 /// against `client`, then runs `work` off the async workers. Every check of a definition
 /// comes through here.
 pub async fn run_check<T: Send + 'static>(
-    state: &State,
+    state: &AppState,
     client: Option<std::net::IpAddr>,
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -168,7 +168,7 @@ pub async fn run_check<T: Send + 'static>(
 /// Evaluates a definition against the catalog as it is now, without storing it.
 pub async fn check_definition(
     request: &HttpRequest,
-    state: &State,
+    state: &AppState,
     type_id: String,
     body: Vec<u8>,
     format: Format,
@@ -186,7 +186,7 @@ pub async fn check_definition(
 /// content).
 pub async fn store_definition(
     request: &HttpRequest,
-    state: &State,
+    state: &AppState,
     submissions: &Data<Submissions>,
     type_id: String,
     body: Vec<u8>,
