@@ -209,7 +209,7 @@ pub type Claims = HashMap<String, Vec<TypeId>>;
 /// The maps every lookup goes through, hashed with foldhash rather than SipHash: their keys
 /// come from the catalog, and a request only reads them, so there is no flood of colliding
 /// keys to fear, and hashing a media type was a visible part of a lookup.
-type LookupMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type LookupMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A stored definition or file could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -612,6 +612,17 @@ impl Catalog {
         self.uses
             .get(media_type::normalize_borrowed(media_type).as_ref())
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// Every key [`resolve`](Self::resolve) finds as it is, in no particular order: the type
+    /// ids and the identifying media types, normalized.
+    pub fn lookup_keys(&self) -> impl Iterator<Item = &str> {
+        let media_types = self
+            .uses
+            .iter()
+            .filter(|(_, uses)| uses.iter().any(|u| u.identifying))
+            .map(|(media_type, _)| media_type.as_str());
+        self.positions.keys().map(TypeId::as_str).chain(media_types)
     }
 
     /// Every media type some type uses, normalized, in no particular order.

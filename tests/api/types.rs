@@ -587,3 +587,107 @@ async fn a_media_type_nothing_uses_is_a_404_problem() {
             .contains("not a valid OCI media type")
     );
 }
+
+/// A lookup of the latest version is answered from a table of ready answers by key; the same
+/// request with an empty `version` takes the general path. Both must agree for every key: ids,
+/// media types in every role, aliases, a media type several types share, a deprecated type,
+/// a type whose newest version is a prerelease, and keys spelled in capitals or with
+/// parameters.
+#[actix_web::test]
+async fn every_lookup_key_answers_as_the_general_path_does() {
+    let catalog = TestCatalog::copy_of_shipped().with_deprecated_type();
+    catalog.add_version("cncf/helm-chart", "1.1.0");
+    catalog.add_version("cncf/helm-chart", "2.0.0-rc.1");
+    for name in ["red", "blue"] {
+        catalog.write(
+            &format!("acme/{name}-gadget/1.0.0.yaml"),
+            &format!(
+                "version: 1.0.0
+name: {name} gadget
+summary: A gadget told apart by its colour annotation, for tests
+status: active
+artifactType: application/vnd.acme.gadget.v1+json
+match:
+  - annotation: com.example.colour
+    equals: {name}
+links:
+  spec: https://example.com/spec/gadget
+owners:
+  - name: Acme
+    url: https://example.com
+"
+            ),
+        );
+    }
+    let app = TestApp::spawn_with(catalog).await;
+    let index = app.get_json("/index.json").await;
+    let mut keys: Vec<String> = vec![
+        "application/vnd.cnab.config.v1+json".into(),
+        "application/vnd.acme.nothing.v1+json".into(),
+        "acme/nothing".into(),
+    ];
+    for entry in index["types"].as_array().unwrap() {
+        keys.push(entry["id"].as_str().unwrap().into());
+        for role in ["identifyingMediaTypes", "layerMediaTypes"] {
+            for media_type in entry[role].as_array().into_iter().flatten() {
+                keys.push(media_type.as_str().unwrap().into());
+            }
+        }
+    }
+    let spelled: Vec<String> = keys
+        .iter()
+        .flat_map(|key| [key.to_ascii_uppercase(), format!("{key};charset=utf-8")])
+        .collect();
+    keys.extend(spelled);
+    assert!(keys.len() > 100, "{}", keys.len());
+
+    let mut answered = 0;
+    for key in &keys {
+        for gzip in [false, true] {
+            let ask = |path: String| {
+                let request = app.request(reqwest::Method::GET, &path);
+                if gzip {
+                    request.header("Accept-Encoding", "gzip")
+                } else {
+                    request
+                }
+            };
+            let table = ask(format!("/types/{key}")).send().await.unwrap();
+            let general = ask(format!("/types/{key}?version=")).send().await.unwrap();
+            assert_eq!(table.status(), general.status(), "{key}");
+            for name in [
+                "content-type",
+                "content-encoding",
+                "content-length",
+                "etag",
+                "cache-control",
+                "vary",
+                "deprecation",
+                "sunset",
+                "link",
+            ] {
+                assert_eq!(
+                    header(table.headers(), name),
+                    header(general.headers(), name),
+                    "{key}: {name}"
+                );
+            }
+            let location =
+                header(general.headers(), "location").map(|l| l.replace("?version=", ""));
+            assert_eq!(
+                header(table.headers(), "location"),
+                location.as_deref(),
+                "{key}"
+            );
+            if table.status() == StatusCode::OK {
+                answered += 1;
+            }
+            assert_eq!(
+                table.bytes().await.unwrap(),
+                general.bytes().await.unwrap(),
+                "{key}"
+            );
+        }
+    }
+    assert!(answered > 50, "{answered} keys answered 200");
+}

@@ -12,7 +12,7 @@ use super::shared::{
 };
 use crate::catalog::definition::Status;
 use crate::catalog::{Resolution, TypeEntry, TypeSummary, VersionEntry};
-use crate::http::body::{CachePolicy, respond_answer, respond_dynamic};
+use crate::http::body::{CachePolicy, respond_answer, respond_dynamic, respond_stored};
 use crate::http::negotiate::prefers_html;
 use crate::http::problem::ApiError;
 use crate::http::state::State;
@@ -67,6 +67,13 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let snapshot = state.current();
     let tail = decode_tail(&request, "/types/")?;
+    if query.version.is_none() && !prefers_html(&request) {
+        // A key of the table has one `/`, so no suffix `locate` tries can be split off it:
+        // the answer is the one `locate` and `select` would find.
+        if let Some(answer) = snapshot.latest_answer(&tail) {
+            return Ok(respond_stored(answer, &request, CachePolicy::Latest));
+        }
+    }
     let (entry, target) = locate(&snapshot, &tail, &request)?;
     match target {
         Target::Definition => {
