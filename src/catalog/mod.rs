@@ -168,10 +168,15 @@ impl TypeEntry {
 
     /// The newest version that is not a prerelease (or the newest, if all are).
     pub fn latest(&self) -> &VersionEntry {
+        &self.versions[self.latest_index()]
+    }
+
+    /// [`latest`](Self::latest)'s index in `versions`.
+    fn latest_index(&self) -> usize {
         self.versions
             .iter()
-            .find(|v| v.version.pre.is_empty())
-            .unwrap_or(&self.versions[0])
+            .position(|v| v.version.pre.is_empty())
+            .unwrap_or(0)
     }
 
     /// An exact version (`1.2.0`) or the newest matching a requirement (`^1`, `>=1.1, <2`).
@@ -209,7 +214,7 @@ pub type Claims = HashMap<String, Vec<TypeId>>;
 /// The maps every lookup goes through, hashed with foldhash rather than SipHash: their keys
 /// come from the catalog, and a request only reads them, so there is no flood of colliding
 /// keys to fear, and hashing a media type was a visible part of a lookup.
-pub(crate) type LookupMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type LookupMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A stored definition or file could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -225,6 +230,21 @@ pub enum Role {
     Layer,
     Alias,
     ManifestMediaType,
+}
+
+/// Every use of one media type, and the type a plain lookup of it finds.
+#[derive(Debug, Default)]
+struct Uses {
+    list: Vec<MediaTypeUse>,
+    /// The position of the type the media type [`resolve`](Catalog::resolve)s to, when it
+    /// resolves to one type, not as an alias: see [`Catalog::plain_lookup`].
+    resolves_to: Option<u32>,
+}
+
+/// Positions and version indexes are kept in 32 bits where a lookup reads them: a catalog
+/// of four billion types or versions would not load anyway.
+fn position_u32(position: usize) -> u32 {
+    u32::try_from(position).expect("fewer than 2^32 types and versions")
 }
 
 #[derive(Debug, Clone)]
@@ -318,7 +338,10 @@ pub struct Catalog {
     /// By position, the latest version of each type as lists and the index show it.
     summaries: Vec<TypeSummary>,
     positions: LookupMap<TypeId, usize>,
-    uses: LookupMap<String, Vec<MediaTypeUse>>,
+    uses: LookupMap<String, Uses>,
+    /// By position, the index of the version a plain lookup answers with (the latest), unless
+    /// it is deprecated: such an answer carries headers of its own.
+    plain_versions: Vec<Option<u32>>,
     pub definition_schema: Arc<Value>,
     definitions: Definitions,
     /// Which types claim each identifying media type, over every version.
@@ -420,7 +443,7 @@ impl Catalog {
             entry.position = position;
             positions.insert(entry.id.clone(), position);
         }
-        let mut uses: LookupMap<String, Vec<MediaTypeUse>> = LookupMap::default();
+        let mut uses: LookupMap<String, Uses> = LookupMap::default();
         for (entry, declared) in types.iter().zip(declared) {
             for DeclaredUse {
                 media_type,
@@ -428,7 +451,10 @@ impl Catalog {
                 identifying,
             } in declared
             {
-                let list = uses.entry(media_type.normalized().to_string()).or_default();
+                let list = &mut uses
+                    .entry(media_type.normalized().to_string())
+                    .or_default()
+                    .list;
                 if !list.iter().any(|u| u.id == entry.id && u.role == role) {
                     list.push(MediaTypeUse {
                         id: entry.id.clone(),
@@ -451,12 +477,26 @@ impl Catalog {
                 }
             }
         }
+        let plain_versions = types
+            .iter()
+            .map(|entry| {
+                let latest = entry.latest_index();
+                let deprecated = entry.versions[latest].status == Status::Deprecated;
+                (!deprecated).then(|| position_u32(latest))
+            })
+            .collect();
+        for uses in uses.values_mut() {
+            if let Resolution::Type(entry) = resolve_media_type(&types, &uses.list) {
+                uses.resolves_to = Some(position_u32(entry.position));
+            }
+        }
         Self {
             meta,
             types,
             summaries,
             positions,
             uses,
+            plain_versions,
             definition_schema,
             definitions,
             claims,
@@ -611,18 +651,22 @@ impl Catalog {
     pub fn uses_of(&self, media_type: &str) -> &[MediaTypeUse] {
         self.uses
             .get(media_type::normalize_borrowed(media_type).as_ref())
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], |uses| uses.list.as_slice())
     }
 
-    /// Every key [`resolve`](Self::resolve) finds as it is, in no particular order: the type
-    /// ids and the identifying media types, normalized.
-    pub fn lookup_keys(&self) -> impl Iterator<Item = &str> {
-        let media_types = self
-            .uses
-            .iter()
-            .filter(|(_, uses)| uses.iter().any(|u| u.identifying))
-            .map(|(media_type, _)| media_type.as_str());
-        self.positions.keys().map(TypeId::as_str).chain(media_types)
+    /// The type (its position) and the version (its index) a plain lookup of `key` answers
+    /// with (`GET /types/{key}`, no version asked), when `key` is exactly a type id or a
+    /// normalized media type that [`resolve`](Self::resolve)s to one type, and that type's
+    /// latest version is not deprecated: then that version's answer is the whole answer. Found
+    /// without reading the type's entry or its versions, a cache miss each on a large catalog;
+    /// `None` says nothing about `key`.
+    pub fn plain_lookup(&self, key: &str) -> Option<(usize, usize)> {
+        let position = match self.positions.get(key) {
+            Some(&position) => position,
+            None => self.uses.get(key)?.resolves_to? as usize,
+        };
+        let version = self.plain_versions[position]?;
+        Some((position, version as usize))
     }
 
     /// Every media type some type uses, normalized, in no particular order.
@@ -632,17 +676,7 @@ impl Catalog {
 
     /// The types a media type identifies, with whether it does so as an alias.
     pub fn identified_by(&self, media_type: &str) -> Vec<(&TypeEntry, Role)> {
-        let mut found: Vec<(&TypeEntry, Role)> = Vec::new();
-        for usage in self.uses_of(media_type).iter().filter(|u| u.identifying) {
-            let entry = &self.types[usage.position];
-            match found.iter_mut().find(|(e, _)| e.position == entry.position) {
-                // An alias role never hides a canonical one for the same type.
-                Some(existing) if existing.1 == Role::Alias => existing.1 = usage.role,
-                Some(_) => {}
-                None => found.push((entry, usage.role)),
-            }
-        }
-        found
+        identified_among(&self.types, self.uses_of(media_type))
     }
 
     /// Resolves a type id or an identifying media type.
@@ -650,44 +684,67 @@ impl Catalog {
         if let Some(entry) = self.get_str(key) {
             return Resolution::Type(entry);
         }
-        // Most media types identify one type: that answer needs no list of candidates.
-        let mut identifying = self.uses_of(key).iter().filter(|u| u.identifying);
-        let Some(first) = identifying.next() else {
-            return Resolution::NotFound;
-        };
-        if identifying.clone().all(|u| u.position == first.position) {
-            let entry = &self.types[first.position];
+        resolve_media_type(&self.types, self.uses_of(key))
+    }
+}
+
+/// The types `uses` (of one media type) identify, with whether each does so as an alias.
+fn identified_among<'t>(
+    types: &'t [TypeEntry],
+    uses: &[MediaTypeUse],
+) -> Vec<(&'t TypeEntry, Role)> {
+    let mut found: Vec<(&TypeEntry, Role)> = Vec::new();
+    for usage in uses.iter().filter(|u| u.identifying) {
+        let entry = &types[usage.position];
+        match found.iter_mut().find(|(e, _)| e.position == entry.position) {
             // An alias role never hides a canonical one for the same type.
-            return if first.role == Role::Alias && identifying.all(|u| u.role == Role::Alias) {
-                Resolution::Alias(entry)
-            } else {
-                Resolution::Type(entry)
-            };
+            Some(existing) if existing.1 == Role::Alias => existing.1 = usage.role,
+            Some(_) => {}
+            None => found.push((entry, usage.role)),
         }
-        let found = self.identified_by(key);
-        fn pick((entry, role): (&TypeEntry, Role)) -> Resolution<'_> {
-            if role == Role::Alias {
-                Resolution::Alias(entry)
-            } else {
-                Resolution::Type(entry)
-            }
+    }
+    found
+}
+
+/// What a lookup of a media type with these `uses` names.
+fn resolve_media_type<'t>(types: &'t [TypeEntry], uses: &[MediaTypeUse]) -> Resolution<'t> {
+    // Most media types identify one type: that answer needs no list of candidates.
+    let mut identifying = uses.iter().filter(|u| u.identifying);
+    let Some(first) = identifying.next() else {
+        return Resolution::NotFound;
+    };
+    if identifying.clone().all(|u| u.position == first.position) {
+        let entry = &types[first.position];
+        // An alias role never hides a canonical one for the same type.
+        return if first.role == Role::Alias && identifying.all(|u| u.role == Role::Alias) {
+            Resolution::Alias(entry)
+        } else {
+            Resolution::Type(entry)
+        };
+    }
+    let found = identified_among(types, uses);
+    fn pick((entry, role): (&TypeEntry, Role)) -> Resolution<'_> {
+        if role == Role::Alias {
+            Resolution::Alias(entry)
+        } else {
+            Resolution::Type(entry)
         }
-        match found.len() {
-            0 => Resolution::NotFound,
-            1 => pick(found[0]),
-            _ => {
-                // Types that share a media type are told apart by `match`; the one without
-                // conditions is the general case a plain lookup means.
-                let fallback: Vec<_> = found
-                    .iter()
-                    .filter(|(e, _)| e.latest().conditions.is_empty())
-                    .copied()
-                    .collect();
-                if fallback.len() == 1 {
-                    pick(fallback[0])
-                } else {
-                    Resolution::Ambiguous(found.into_iter().map(|(e, _)| e).collect())
-                }
+    }
+    match found.len() {
+        0 => Resolution::NotFound,
+        1 => pick(found[0]),
+        _ => {
+            // Types that share a media type are told apart by `match`; the one without
+            // conditions is the general case a plain lookup means.
+            let fallback: Vec<_> = found
+                .iter()
+                .filter(|(e, _)| e.latest().conditions.is_empty())
+                .copied()
+                .collect();
+            if fallback.len() == 1 {
+                pick(fallback[0])
+            } else {
+                Resolution::Ambiguous(found.into_iter().map(|(e, _)| e).collect())
             }
         }
     }

@@ -3,10 +3,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
-use crate::catalog::{
-    Catalog, DefinitionReadError, LookupMap, Resolution, Status, TypeEntry, TypeSummary,
-    VersionEntry,
-};
+use crate::catalog::{Catalog, DefinitionReadError, TypeEntry, TypeSummary, VersionEntry};
 use crate::documents::{Document, TypeDocuments, definition_schema, index_document, search_index};
 use crate::image::{DamageHook, Image, StoredDocument};
 
@@ -32,17 +29,8 @@ enum Answers {
         types: Vec<OnceLock<TypeDocuments>>,
     },
     /// Serialized when the image was compiled, read from it on request.
-    Stored {
-        image: Arc<Image>,
-        latest: LatestAnswers,
-    },
+    Stored(Arc<Image>),
 }
-
-/// The answer to a plain lookup (`GET /types/{key}`: the latest version, which is not
-/// deprecated) by every key that resolves to one type. Following a key through the catalog's
-/// maps to its type, its versions and the image's table costs a cache miss at each step,
-/// which on a large catalog was most of a lookup's time; this finds the answer in one probe.
-type LatestAnswers = LookupMap<Box<str>, StoredDocument>;
 
 /// One answer, ready to send.
 pub enum Answer<'a> {
@@ -69,11 +57,10 @@ impl Snapshot {
 
     /// A snapshot served from a compiled image: `catalog` is the image's.
     pub fn from_image(catalog: Catalog, image: Arc<Image>) -> Self {
-        let latest = latest_answers(&catalog, &image);
         Self {
             definition_schema: definition_schema(&catalog),
             catalog,
-            answers: Answers::Stored { image, latest },
+            answers: Answers::Stored(image),
             search_index: OnceLock::new(),
             loaded_at: SystemTime::now(),
             fingerprint: None,
@@ -89,26 +76,26 @@ impl Snapshot {
     /// Runs `hook` once a blob of this snapshot's image turns out damaged; a snapshot held in
     /// memory has no image to damage.
     pub fn on_damage(&self, hook: DamageHook) {
-        if let Answers::Stored { image, .. } = &self.answers {
+        if let Answers::Stored(image) = &self.answers {
             image.on_damage(hook);
         }
     }
 
     /// Whether this snapshot answers from a compiled image (else from memory).
     pub fn is_stored(&self) -> bool {
-        matches!(self.answers, Answers::Stored { .. })
+        matches!(self.answers, Answers::Stored(_))
     }
 
     /// Whether this snapshot's image turned out damaged (and is being compiled again).
     pub fn is_damaged(&self) -> bool {
-        matches!(&self.answers, Answers::Stored { image, .. } if image.is_damaged())
+        matches!(&self.answers, Answers::Stored(image) if image.is_damaged())
     }
 
     /// `/index.json`.
     pub fn index(&self) -> Answer<'_> {
         match &self.answers {
             Answers::Computed { index, .. } => Answer::Document(index),
-            Answers::Stored { image, .. } => Answer::Stored(image.index()),
+            Answers::Stored(image) => Answer::Stored(image.index()),
         }
     }
 
@@ -118,15 +105,16 @@ impl Snapshot {
             .get_or_init(|| search_index(&self.catalog).precompute())
     }
 
-    /// The answer to a plain lookup of `key`, if it is a type id or a normalized identifying
-    /// media type whose type's latest version is not deprecated, and the catalog is stored:
-    /// the same answer as [`definition`](Self::definition) of that version, found in one
-    /// probe. `None` says nothing about the key; ask the catalog.
+    /// The answer to a plain lookup of `key` (`GET /types/{key}`, no version asked) from a
+    /// stored catalog, when [`Catalog::plain_lookup`] finds it: the same answer as
+    /// [`definition`](Self::definition) of that version, without the type's entry. `None` says
+    /// nothing about the key; resolve it.
     pub fn latest_answer(&self, key: &str) -> Option<&StoredDocument> {
-        match &self.answers {
-            Answers::Stored { latest, .. } => latest.get(key),
-            Answers::Computed { .. } => None,
-        }
+        let Answers::Stored(image) = &self.answers else {
+            return None;
+        };
+        let (position, version) = self.catalog.plain_lookup(key)?;
+        image.definition(position, version).ok()
     }
 
     /// The definition document of one version of `entry`.
@@ -140,7 +128,7 @@ impl Snapshot {
                 let answers = self.computed(entry)?;
                 Ok(Answer::Document(&answers.versions[&version.version]))
             }
-            Answers::Stored { image, .. } => image
+            Answers::Stored(image) => image
                 .definition(entry.position, version_index(entry, version))
                 .map(Answer::Stored),
         }
@@ -150,7 +138,7 @@ impl Snapshot {
     pub fn versions(&self, entry: &TypeEntry) -> Result<Answer<'_>, DefinitionReadError> {
         match &self.answers {
             Answers::Computed { .. } => Ok(Answer::Document(&self.computed(entry)?.version_list)),
-            Answers::Stored { image, .. } => image.versions(entry.position).map(Answer::Stored),
+            Answers::Stored(image) => image.versions(entry.position).map(Answer::Stored),
         }
     }
 
@@ -166,7 +154,7 @@ impl Snapshot {
                 .schemas
                 .get(&version.version)
                 .map(Answer::Document)),
-            Answers::Stored { image, .. } => Ok(image
+            Answers::Stored(image) => Ok(image
                 .schema(entry.position, version_index(entry, version))?
                 .map(Answer::Stored)),
         }
@@ -199,24 +187,6 @@ impl Snapshot {
 }
 
 /// Where `version` is among `entry`'s versions (it is one of them).
-fn latest_answers(catalog: &Catalog, image: &Image) -> LatestAnswers {
-    let mut latest = LatestAnswers::default();
-    for key in catalog.lookup_keys() {
-        let Resolution::Type(entry) = catalog.resolve(key) else {
-            continue;
-        };
-        let version = entry.latest();
-        // A deprecated version's answer carries headers of its own.
-        if version.status == Status::Deprecated {
-            continue;
-        }
-        if let Ok(answer) = image.definition(entry.position, version_index(entry, version)) {
-            latest.insert(key.into(), answer.clone());
-        }
-    }
-    latest
-}
-
 fn version_index(entry: &TypeEntry, version: &VersionEntry) -> usize {
     entry
         .versions

@@ -9,6 +9,7 @@ mod classify;
 mod cli;
 mod corpus;
 mod helpers;
+mod lookup;
 mod rules;
 mod schema_gen;
 mod shipped;

@@ -68,8 +68,8 @@ pub async fn get(
     let snapshot = state.current();
     let tail = decode_tail(&request, "/types/")?;
     if query.version.is_none() && !prefers_html(&request) {
-        // A key of the table has one `/`, so no suffix `locate` tries can be split off it:
-        // the answer is the one `locate` and `select` would find.
+        // Such a key is an id or a media type, with one `/`: none of the suffixes `locate`
+        // tries leaves a key that resolves, so this is the answer `locate` and `select` find.
         if let Some(answer) = snapshot.latest_answer(&tail) {
             return Ok(respond_stored(answer, &request, CachePolicy::Latest));
         }
