@@ -242,6 +242,33 @@ impl TestCatalog {
         self
     }
 
+    /// Adds `acme/red-gadget` and `acme/blue-gadget`, which share their only media type and
+    /// are told apart by an annotation alone.
+    pub fn with_colour_gadgets(self) -> Self {
+        for colour in ["red", "blue"] {
+            self.write(
+                &format!("acme/{colour}-gadget/1.0.0.yaml"),
+                &format!(
+                    "version: 1.0.0
+name: {colour} gadget
+summary: A gadget told apart by its colour annotation, for tests
+status: active
+artifactType: application/vnd.acme.gadget.v1+json
+match:
+  - annotation: com.example.colour
+    equals: {colour}
+links:
+  spec: https://example.com/spec/gadget
+owners:
+  - name: Acme
+    url: https://example.com
+"
+                ),
+            );
+        }
+        self
+    }
+
     /// Adds the deprecated `acme/old-widget`, replaced by `cncf/helm-chart`.
     pub fn with_deprecated_type(self) -> Self {
         self.write("acme/old-widget/1.0.0.yaml", OLD_WIDGET);

@@ -112,28 +112,7 @@ async fn a_media_type_shared_by_types_told_apart_resolves_to_the_one_without_con
 
 #[actix_web::test]
 async fn a_media_type_only_conditional_types_share_answers_300_naming_them() {
-    let catalog = TestCatalog::copy_of_shipped();
-    for (name, value) in [("red", "red"), ("blue", "blue")] {
-        catalog.write(
-            &format!("acme/{name}-gadget/1.0.0.yaml"),
-            &format!(
-                "version: 1.0.0
-name: {name} gadget
-summary: A gadget told apart by its colour annotation, for tests
-status: active
-artifactType: application/vnd.acme.gadget.v1+json
-match:
-  - annotation: com.example.colour
-    equals: {value}
-links:
-  spec: https://example.com/spec/gadget
-owners:
-  - name: Acme
-    url: https://example.com
-"
-            ),
-        );
-    }
+    let catalog = TestCatalog::copy_of_shipped().with_colour_gadgets();
     let app = TestApp::spawn_with(catalog).await;
 
     let response = app.get("/types/application/vnd.acme.gadget.v1+json").await;
@@ -595,30 +574,11 @@ async fn a_media_type_nothing_uses_is_a_404_problem() {
 /// parameters.
 #[actix_web::test]
 async fn every_lookup_key_answers_as_the_general_path_does() {
-    let catalog = TestCatalog::copy_of_shipped().with_deprecated_type();
+    let catalog = TestCatalog::copy_of_shipped()
+        .with_deprecated_type()
+        .with_colour_gadgets();
     catalog.add_version("cncf/helm-chart", "1.1.0");
     catalog.add_version("cncf/helm-chart", "2.0.0-rc.1");
-    for name in ["red", "blue"] {
-        catalog.write(
-            &format!("acme/{name}-gadget/1.0.0.yaml"),
-            &format!(
-                "version: 1.0.0
-name: {name} gadget
-summary: A gadget told apart by its colour annotation, for tests
-status: active
-artifactType: application/vnd.acme.gadget.v1+json
-match:
-  - annotation: com.example.colour
-    equals: {name}
-links:
-  spec: https://example.com/spec/gadget
-owners:
-  - name: Acme
-    url: https://example.com
-"
-            ),
-        );
-    }
     let app = TestApp::spawn_with(catalog).await;
     let index = app.get_json("/index.json").await;
     let mut keys: Vec<String> = vec![
