@@ -14,6 +14,7 @@ use std::sync::{Arc, Weak};
 
 use arc_swap::Guard;
 use serde::Deserialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
@@ -33,6 +34,35 @@ pub const DEFAULT_HOOK_QUEUE: usize = 1024;
 pub struct Envelope {
     #[serde(default)]
     pub events: Vec<Event>,
+}
+
+impl Envelope {
+    /// Reads a posted envelope. serde would take a JSON array for any of these structs, field
+    /// by field in order (`[]` would be an envelope without events): every level that is an
+    /// object in distribution's format must be one here.
+    pub fn parse(body: &[u8]) -> Result<Self, String> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        if !value.is_object() {
+            return Err(r#"the envelope must be a JSON object, {"events": [...]}"#.into());
+        }
+        for event in value
+            .get("events")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if !event.is_object() {
+                return Err("each event must be a JSON object".into());
+            }
+            if event
+                .get("target")
+                .is_some_and(|target| !target.is_object())
+            {
+                return Err("an event's `target` must be a JSON object".into());
+            }
+        }
+        serde_json::from_value(value).map_err(|e| e.to_string())
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,6 +251,31 @@ pub async fn work(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_envelope_is_an_object_of_objects_at_every_level() {
+        let push =
+            r#"{"action": "push", "target": {"mediaType": "m", "digest": "d", "repository": "r"}}"#;
+        let parsed = Envelope::parse(format!(r#"{{"events": [{push}]}}"#).as_bytes()).unwrap();
+        assert_eq!(parsed.events.len(), 1);
+        assert_eq!(parsed.events[0].target.repository, "r");
+        assert!(Envelope::parse(b"{}").unwrap().events.is_empty());
+        for refused in [
+            "[]",
+            "[[]]",
+            "null",
+            r#""events""#,
+            r#"{"events": [[]]}"#,
+            r#"{"events": [["push", {}]]}"#,
+            r#"{"events": [{"action": "push", "target": []}]}"#,
+            r#"{"events": [{"action": "push", "target": ["m", "d", "r"]}]}"#,
+            r#"{"events": {}}"#,
+            r#"{"events": 5}"#,
+            "{",
+        ] {
+            assert!(Envelope::parse(refused.as_bytes()).is_err(), "{refused}");
+        }
+    }
 
     fn envelope(events: serde_json::Value) -> Envelope {
         serde_json::from_value(serde_json::json!({ "events": events })).unwrap()

@@ -196,13 +196,16 @@ async fn the_registry_notifies_each_push_and_the_service_records_it_typed_across
             .status(),
         404
     );
-    assert_eq!(
-        post("/hooks/registries/local", TOKEN, "[1, 2]")
-            .await
-            .unwrap()
-            .status(),
-        400
-    );
+    for no_envelope in ["[1, 2]", "[]", r#"{"events": [[]]}"#] {
+        assert_eq!(
+            post("/hooks/registries/local", TOKEN, no_envelope)
+                .await
+                .unwrap()
+                .status(),
+            400,
+            "{no_envelope}"
+        );
+    }
     let accepted = post("/hooks/registries/local", TOKEN, &envelope)
         .await
         .unwrap();

@@ -44,7 +44,7 @@ pub async fn post(
         )));
     };
     require_json(&request)?;
-    let envelope: Envelope = serde_json::from_slice(&body)
+    let envelope = Envelope::parse(&body)
         .map_err(|e| ApiError::BadRequest(format!("not a registry notification envelope: {e}")))?;
     let jobs = jobs(&config.name, &config.host, &envelope);
     let queued = queue.offer(jobs).map_err(|_| ApiError::Busy {
