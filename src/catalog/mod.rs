@@ -243,8 +243,8 @@ struct Uses {
 
 /// Positions and version indexes are kept in 32 bits where a lookup reads them: a catalog
 /// of four billion types or versions would not load anyway.
-fn position_u32(position: usize) -> u32 {
-    u32::try_from(position).expect("fewer than 2^32 types and versions")
+fn index_u32(index: usize) -> u32 {
+    u32::try_from(index).expect("fewer than 2^32 types and versions")
 }
 
 #[derive(Debug, Clone)]
@@ -482,12 +482,12 @@ impl Catalog {
             .map(|entry| {
                 let latest = entry.latest_index();
                 let deprecated = entry.versions[latest].status == Status::Deprecated;
-                (!deprecated).then(|| position_u32(latest))
+                (!deprecated).then(|| index_u32(latest))
             })
             .collect();
         for uses in uses.values_mut() {
             if let Resolution::Type(entry) = resolve_media_type(&types, &uses.list) {
-                uses.resolves_to = Some(position_u32(entry.position));
+                uses.resolves_to = Some(index_u32(entry.position));
             }
         }
         Self {
