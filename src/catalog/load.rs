@@ -44,9 +44,9 @@ pub struct ParsedVersion {
 
 impl ParsedVersion {
     /// This version with only what the catalog-wide rules read ([`check_catalog_wide`]):
-    /// identifying media types, conditions, successor, version, layers' media types and
-    /// actions' commands. Its config schema, description and examples, often most of its
-    /// memory, and every other text are dropped.
+    /// identifying media types, conditions, successor, version and layers' media types. Its
+    /// config schema, description and examples, often most of its memory, its actions (their
+    /// commands are checked with its folder) and every other text are dropped.
     fn for_catalog_rules(mut self) -> Self {
         self.config_schema = None;
         let definition = &mut self.definition;
@@ -73,10 +73,7 @@ impl ParsedVersion {
             layer.title = String::new();
             layer.description = None;
         }
-        for action in &mut definition.actions {
-            action.label = String::new();
-            action.docs = None;
-        }
+        definition.actions = Vec::new();
         self
     }
 }
@@ -189,9 +186,11 @@ fn check_files(files: &CatalogFiles, keep: Keep) -> Checked {
     let Parsed {
         versions: parsed,
         diagnostics: found,
+        commands,
         types,
     } = parse_folders(files, &folders, validator, &patterns, keep);
     diagnostics.extend(found);
+    diagnostics.extend(commands);
 
     check_catalog_wide(&parsed, &mut diagnostics);
     locate_lines(files, &mut diagnostics);
@@ -229,6 +228,7 @@ fn parse_folders(
     for batch in done {
         all.versions.extend(batch.versions);
         all.diagnostics.extend(batch.diagnostics);
+        all.commands.extend(batch.commands);
         all.types.extend(batch.types);
     }
     all
@@ -240,6 +240,9 @@ fn parse_folders(
 struct Parsed {
     versions: Vec<ParsedVersion>,
     diagnostics: Vec<Diagnostic>,
+    /// The problems [`check_commands`] found, kept apart so that they follow every other
+    /// file's problems, as a rule across a type's versions.
+    commands: Vec<Diagnostic>,
     types: Vec<FolderType>,
 }
 
@@ -268,6 +271,7 @@ fn parse_some_folders(
 ) -> Parsed {
     let mut parsed = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut commands = Vec::new();
     let mut types = Vec::new();
     for (folder, folder_files) in folders {
         let Some(id) = check_folder_id(folder, &folder_files.version_files, &mut diagnostics)
@@ -296,6 +300,8 @@ fn parse_some_folders(
                 folder_versions.push(version);
             }
         }
+        // A type's versions are all in its folder, so its newest version is known here.
+        check_commands(&folder_versions, &mut commands);
         if keep == Keep::Stored && !folder_versions.is_empty() {
             types.push(folder_type(
                 &id,
@@ -312,6 +318,7 @@ fn parse_some_folders(
     Parsed {
         versions: parsed,
         diagnostics,
+        commands,
         types,
     }
 }
@@ -1188,9 +1195,8 @@ fn compile_config_schema(
     Some(schema)
 }
 
-/// Rules across files: identifying media types belong to one type, successors exist.
+/// Rules across folders: identifying media types belong to one type, successors exist.
 fn check_catalog_wide(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic>) {
-    check_commands(parsed, diagnostics);
     let ids: std::collections::HashSet<&TypeId> = parsed.iter().map(|p| &p.id).collect();
     // normalized media type -> type id -> (first file and pointer, has match conditions)
     let mut owners: BTreeMap<String, BTreeMap<&TypeId, (&str, String, bool)>> = BTreeMap::new();
@@ -1255,7 +1261,7 @@ fn check_catalog_wide(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic
 /// Action templates are one plain command each: no shell operators, expansions or newlines,
 /// and the program is never a placeholder. An error in a type's newest version; in a version
 /// a newer one supersedes, a warning, as published files never change and a filled command
-/// quotes every word anyway.
+/// quotes every word anyway. `parsed` holds every version of the types it holds.
 fn check_commands(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic>) {
     let mut newest: HashMap<&TypeId, &Version> = HashMap::new();
     for version in parsed {
