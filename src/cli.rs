@@ -422,6 +422,9 @@ fn run_check(
     let prefix = format!("{}/", dir.display().to_string().trim_end_matches('/'));
     print!("{}", check::render(&diagnostics, format, &prefix));
     let failed = diagnostics.iter().any(|d| d.is_error() || deny_warnings);
+    // The process ends next, which frees everything at once; freeing a large catalog's files
+    // one by one first took a fiftieth of the check.
+    std::mem::forget((files, base_files));
     if failed {
         ExitCode::from(EXIT_PROBLEMS)
     } else {
