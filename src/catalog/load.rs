@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::command::split;
 use super::definition::{Definition, PLACEHOLDERS, SchemaSource, Status, placeholders};
 use super::diagnostic::Diagnostic;
-use super::files::{CatalogFiles, FileContent, MAX_FILE_BYTES};
+use super::files::{CatalogFiles, FileContent, MAX_FILE_BYTES, folder_of};
 use super::locate::{Locations, first_duplicate_key};
 use super::media_type::MediaType;
 use super::schema::{ConfigSchema, definition_validator};
@@ -422,6 +422,7 @@ fn group_by_folder(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, FolderFiles> {
     let mut folders: BTreeMap<String, FolderFiles> = BTreeMap::new();
+    let mut current: Option<(&str, FolderFiles)> = None;
     for (path, content) in files.iter() {
         match content {
             FileContent::TooLarge(size) => {
@@ -442,12 +443,22 @@ fn group_by_folder(
             }
             FileContent::Bytes(_) => {}
         }
-        let parts: Vec<&str> = path.split('/').collect();
-        match parts.as_slice() {
-            [CATALOG_FILE] | [DEFINITION_SCHEMA_FILE] => {}
-            [name] if name.ends_with(".md") || *name == "LICENSE" => {}
-            [vendor, name, file] => {
-                let entry = folders.entry(format!("{vendor}/{name}")).or_default();
+        let mut parts = path.split('/');
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(CATALOG_FILE | DEFINITION_SCHEMA_FILE), None, ..) => {}
+            (Some(name), None, ..) if name.ends_with(".md") || name == "LICENSE" => {}
+            (Some(_), Some(_), Some(file), None) => {
+                let folder = folder_of(path);
+                // Files come sorted, so a folder's files come one after the other.
+                let entry = match &mut current {
+                    Some((name, entry)) if *name == folder => entry,
+                    _ => {
+                        if let Some((name, entry)) = current.take() {
+                            folders.insert(name.to_string(), entry);
+                        }
+                        &mut current.insert((folder, FolderFiles::default())).1
+                    }
+                };
                 if file.ends_with(".schema.json") {
                     entry.schema_files.push((*file).to_string());
                 } else if file.ends_with(".yaml") {
@@ -468,6 +479,9 @@ fn group_by_folder(
                 "not part of the catalog layout: definitions go in <vendor>/<name>/<version>.yaml",
             )),
         }
+    }
+    if let Some((name, entry)) = current {
+        folders.insert(name.to_string(), entry);
     }
     folders
 }
@@ -1195,22 +1209,25 @@ fn compile_config_schema(
     Some(schema)
 }
 
+/// Where a type claims an identifying media type: its first file and the pointer there, and
+/// whether it has match conditions.
+type Claim<'a> = (&'a str, String, bool);
+
 /// Rules across folders: identifying media types belong to one type, successors exist.
 fn check_catalog_wide(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic>) {
     let ids: std::collections::HashSet<&TypeId> = parsed.iter().map(|p| &p.id).collect();
-    // normalized media type -> type id -> (first file and pointer, has match conditions)
-    let mut owners: BTreeMap<String, BTreeMap<&TypeId, (&str, String, bool)>> = BTreeMap::new();
+    // normalized media type -> each type that claims it, with its first file and pointer and
+    // whether it has match conditions. Almost every media type has one owner, so a short list
+    // each, put in a map only where it is shared. A type's versions are next to each other in
+    // `parsed` (it is read folder by folder), so a type already listed is the last one.
+    let mut owners: HashMap<&str, Vec<(&TypeId, Claim<'_>)>> = HashMap::new();
     for version in parsed {
         for (media_type, pointer) in identifying_media_types(&version.definition) {
-            owners
-                .entry(media_type.normalized().to_string())
-                .or_default()
-                .entry(&version.id)
-                .or_insert((
-                    &version.path,
-                    pointer,
-                    !version.definition.conditions.is_empty(),
-                ));
+            let users = owners.entry(media_type.normalized()).or_default();
+            if users.last().is_none_or(|(id, _)| *id != &version.id) {
+                let has_match = !version.definition.conditions.is_empty();
+                users.push((&version.id, (&version.path, pointer, has_match)));
+            }
         }
         if let Some(successor) = &version.definition.deprecated_by {
             if !ids.contains(successor) {
@@ -1225,10 +1242,13 @@ fn check_catalog_wide(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic
             }
         }
     }
-    for (media_type, users) in owners {
-        if users.len() < 2 {
-            continue;
-        }
+    let mut shared: Vec<(&str, BTreeMap<&TypeId, Claim<'_>>)> = owners
+        .into_iter()
+        .filter(|(_, users)| users.len() > 1)
+        .map(|(media_type, users)| (media_type, users.into_iter().collect()))
+        .collect();
+    shared.sort_unstable_by_key(|(media_type, _)| *media_type);
+    for (media_type, users) in shared {
         let without_match = users
             .values()
             .filter(|(_, _, has_match)| !has_match)
@@ -1313,7 +1333,7 @@ fn latest<'p>(parsed: &'p [ParsedVersion], id: &TypeId) -> Option<&'p ParsedVers
 fn has_own_layer(
     parsed: &[ParsedVersion],
     id: &TypeId,
-    users: &BTreeMap<&TypeId, (&str, String, bool)>,
+    users: &BTreeMap<&TypeId, Claim<'_>>,
 ) -> bool {
     let Some(own) = latest(parsed, id) else {
         return false;
@@ -1340,10 +1360,7 @@ fn has_own_layer(
 }
 
 /// True when two sharing types with conditions have the very same ones (nothing tells them apart).
-fn same_conditions(
-    parsed: &[ParsedVersion],
-    users: &BTreeMap<&TypeId, (&str, String, bool)>,
-) -> bool {
+fn same_conditions(parsed: &[ParsedVersion], users: &BTreeMap<&TypeId, Claim<'_>>) -> bool {
     let mut seen: Vec<&Vec<super::definition::Condition>> = Vec::new();
     for id in users.keys() {
         let Some(latest) = parsed
