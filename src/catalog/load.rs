@@ -2,7 +2,7 @@
 //! of `typehouse check` on the way. Diagnostics are collected, never returned early, so one
 //! run reports every problem.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
 
 use jsonschema::PatternCache;
@@ -10,7 +10,9 @@ use semver::Version;
 use serde_json::Value;
 
 use super::command::split;
-use super::definition::{Definition, PLACEHOLDERS, SchemaSource, Status, placeholders};
+use super::definition::{
+    Condition, Definition, Layer, PLACEHOLDERS, SchemaSource, Status, placeholders,
+};
 use super::diagnostic::Diagnostic;
 use super::files::{CatalogFiles, FileContent, MAX_FILE_BYTES, folder_of};
 use super::locate::{Locations, first_duplicate_key};
@@ -40,42 +42,6 @@ pub struct ParsedVersion {
     pub path: String,
     pub definition: Definition,
     pub config_schema: Option<ConfigSchema>,
-}
-
-impl ParsedVersion {
-    /// This version with only what the catalog-wide rules read ([`check_catalog_wide`]):
-    /// identifying media types, conditions, successor, version and layers' media types. Its
-    /// config schema, description and examples, often most of its memory, its actions (their
-    /// commands are checked with its folder) and every other text are dropped.
-    fn for_catalog_rules(mut self) -> Self {
-        self.config_schema = None;
-        let definition = &mut self.definition;
-        definition.description = None;
-        if let Some(config) = &mut definition.config {
-            config.schema = None;
-            config.examples = Vec::new();
-        }
-        definition.name = String::new();
-        definition.summary = String::new();
-        definition.sunset = None;
-        definition.subject = None;
-        definition.manifest_media_types = Vec::new();
-        definition.annotations = Vec::new();
-        definition.file_extensions = Vec::new();
-        definition.tags = Vec::new();
-        definition.tools = Vec::new();
-        definition.links.spec = String::new();
-        definition.links.homepage = None;
-        definition.links.source = None;
-        definition.owners = Vec::new();
-        definition.icon = None;
-        for layer in &mut definition.layers {
-            layer.title = String::new();
-            layer.description = None;
-        }
-        definition.actions = Vec::new();
-        self
-    }
 }
 
 /// The built-in definition schema, parsed and compiled once per process: a check, every
@@ -143,7 +109,7 @@ pub fn diagnostics(files: &CatalogFiles) -> Vec<Diagnostic> {
 /// What a check of the files found and kept.
 struct Checked {
     meta: Option<CatalogMeta>,
-    /// With [`Keep::Diagnostics`] and [`Keep::Stored`], only what the catalog-wide rules read.
+    /// With [`Keep::Catalog`], every version; otherwise none.
     parsed: Vec<ParsedVersion>,
     /// With [`Keep::Stored`], every type.
     types: Vec<FolderType>,
@@ -187,12 +153,13 @@ fn check_files(files: &CatalogFiles, keep: Keep) -> Checked {
         versions: parsed,
         diagnostics: found,
         commands,
+        facts,
         types,
     } = parse_folders(files, &folders, validator, &patterns, keep);
     diagnostics.extend(found);
     diagnostics.extend(commands);
 
-    check_catalog_wide(&parsed, &mut diagnostics);
+    check_catalog_wide(&facts, &mut diagnostics);
     locate_lines(files, &mut diagnostics);
     diagnostics.sort_by(|a, b| (&a.file, a.line, a.severity).cmp(&(&b.file, b.line, b.severity)));
     Checked {
@@ -229,13 +196,14 @@ fn parse_folders(
         all.versions.extend(batch.versions);
         all.diagnostics.extend(batch.diagnostics);
         all.commands.extend(batch.commands);
+        all.facts.extend(batch.facts);
         all.types.extend(batch.types);
     }
     all
 }
 
-/// The versions of some folders, the problems found in them, and with [`Keep::Stored`] their
-/// types.
+/// What checking some folders found: the problems, what the rules across folders read of
+/// each type, and the versions ([`Keep::Catalog`]) or the types ([`Keep::Stored`]).
 #[derive(Default)]
 struct Parsed {
     versions: Vec<ParsedVersion>,
@@ -243,7 +211,85 @@ struct Parsed {
     /// The problems [`check_commands`] found, kept apart so that they follow every other
     /// file's problems, as a rule across a type's versions.
     commands: Vec<Diagnostic>,
+    facts: Vec<TypeFacts>,
     types: Vec<FolderType>,
+}
+
+/// What the rules across folders ([`check_catalog_wide`]) read of a type, gathered with its
+/// folder: a large catalog's parsed versions, even cut down to these fields, took more memory
+/// than its files, and freeing them a tenth of a check.
+struct TypeFacts {
+    id: TypeId,
+    /// Each identifying media type its versions claim, as the first version claiming it does.
+    claims: Vec<MediaTypeClaim>,
+    /// The file of each version that names a successor, and the successor.
+    successors: Vec<(String, TypeId)>,
+    /// The layers of its latest version, without their texts.
+    latest_layers: Vec<Layer>,
+    /// The match conditions of its latest version.
+    latest_conditions: Vec<Condition>,
+}
+
+/// A type's claim on an identifying media type.
+struct MediaTypeClaim {
+    /// Normalized.
+    media_type: Box<str>,
+    /// The first file claiming it, and where in that file.
+    path: String,
+    pointer: String,
+    /// Whether that version has match conditions.
+    has_match: bool,
+}
+
+impl TypeFacts {
+    /// The facts of a type from its versions; none when no version parsed.
+    fn of(id: &TypeId, versions: &[ParsedVersion]) -> Option<Self> {
+        let latest = versions
+            .iter()
+            .max_by(|a, b| a.definition.version.cmp(&b.definition.version))?;
+        let mut claimed = HashSet::new();
+        let mut claims = Vec::new();
+        for version in versions {
+            for (media_type, pointer) in identifying_media_types(&version.definition) {
+                if claimed.insert(media_type.normalized()) {
+                    claims.push(MediaTypeClaim {
+                        media_type: media_type.normalized().into(),
+                        path: version.path.clone(),
+                        pointer,
+                        has_match: !version.definition.conditions.is_empty(),
+                    });
+                }
+            }
+        }
+        let successors = versions
+            .iter()
+            .filter_map(|version| {
+                let successor = version.definition.deprecated_by.clone()?;
+                Some((version.path.clone(), successor))
+            })
+            .collect();
+        let latest_layers = latest
+            .definition
+            .layers
+            .iter()
+            .map(|layer| Layer {
+                media_type: layer.media_type.clone(),
+                media_types: layer.media_types.clone(),
+                title: String::new(),
+                required: layer.required,
+                max_count: layer.max_count,
+                description: None,
+                identifying: layer.identifying,
+            })
+            .collect();
+        Some(Self {
+            id: id.clone(),
+            claims,
+            successors,
+            latest_layers,
+            latest_conditions: latest.definition.conditions.clone(),
+        })
+    }
 }
 
 /// A type as a stored catalog holds it, and where its definitions are read again from.
@@ -272,6 +318,7 @@ fn parse_some_folders(
     let mut parsed = Vec::new();
     let mut diagnostics = Vec::new();
     let mut commands = Vec::new();
+    let mut facts = Vec::new();
     let mut types = Vec::new();
     for (folder, folder_files) in folders {
         let Some(id) = check_folder_id(folder, &folder_files.version_files, &mut diagnostics)
@@ -302,6 +349,7 @@ fn parse_some_folders(
         }
         // A type's versions are all in its folder, so its newest version is known here.
         check_commands(&folder_versions, &mut commands);
+        facts.extend(TypeFacts::of(&id, &folder_versions));
         if keep == Keep::Stored && !folder_versions.is_empty() {
             types.push(folder_type(
                 &id,
@@ -310,15 +358,15 @@ fn parse_some_folders(
                 files,
             ));
         }
-        parsed.extend(folder_versions.into_iter().map(|version| match keep {
-            Keep::Catalog => version,
-            Keep::Diagnostics | Keep::Stored => version.for_catalog_rules(),
-        }));
+        if keep == Keep::Catalog {
+            parsed.extend(folder_versions);
+        }
     }
     Parsed {
         versions: parsed,
         diagnostics,
         commands,
+        facts,
         types,
     }
 }
@@ -1209,32 +1257,16 @@ fn compile_config_schema(
     Some(schema)
 }
 
-/// Where a type claims an identifying media type: its first file and the pointer there, and
-/// whether it has match conditions.
-type Claim<'a> = (&'a str, String, bool);
-
 /// Rules across folders: identifying media types belong to one type, successors exist.
-fn check_catalog_wide(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic>) {
-    let ids: std::collections::HashSet<&TypeId> = parsed.iter().map(|p| &p.id).collect();
-    // normalized media type -> each type that claims it, with its first file and pointer and
-    // whether it has match conditions. Almost every media type has one owner, so a short list
-    // each, put in a map only where it is shared. A type's versions are next to each other in
-    // `parsed` (it is read folder by folder), so a type already listed is the last one.
-    let mut owners: HashMap<&str, Vec<(&TypeId, Claim<'_>)>> = HashMap::new();
-    for version in parsed {
-        for (media_type, pointer) in identifying_media_types(&version.definition) {
-            let users = owners.entry(media_type.normalized()).or_default();
-            if users.last().is_none_or(|(id, _)| *id != &version.id) {
-                let has_match = !version.definition.conditions.is_empty();
-                users.push((&version.id, (&version.path, pointer, has_match)));
-            }
-        }
-        if let Some(successor) = &version.definition.deprecated_by {
-            if !ids.contains(successor) {
+/// `facts` come in folder order, which is the order of type ids.
+fn check_catalog_wide(facts: &[TypeFacts], diagnostics: &mut Vec<Diagnostic>) {
+    for type_facts in facts {
+        for (path, successor) in &type_facts.successors {
+            if facts.binary_search_by(|f| f.id.cmp(successor)).is_err() {
                 diagnostics.push(
                     Diagnostic::error(
                         rules::DEPRECATION,
-                        &version.path,
+                        path,
                         format!("deprecatedBy `{successor}` is not a type in the catalog"),
                     )
                     .at("/deprecatedBy"),
@@ -1242,37 +1274,43 @@ fn check_catalog_wide(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic
             }
         }
     }
-    let mut shared: Vec<(&str, BTreeMap<&TypeId, Claim<'_>>)> = owners
+    // normalized media type -> each type that claims it, in id order
+    let mut owners: HashMap<&str, Vec<(&TypeFacts, &MediaTypeClaim)>> = HashMap::new();
+    for type_facts in facts {
+        for claim in &type_facts.claims {
+            owners
+                .entry(&claim.media_type)
+                .or_default()
+                .push((type_facts, claim));
+        }
+    }
+    let mut shared: Vec<_> = owners
         .into_iter()
         .filter(|(_, users)| users.len() > 1)
-        .map(|(media_type, users)| (media_type, users.into_iter().collect()))
         .collect();
     shared.sort_unstable_by_key(|(media_type, _)| *media_type);
     for (media_type, users) in shared {
-        let without_match = users
-            .values()
-            .filter(|(_, _, has_match)| !has_match)
-            .count();
+        let without_match = users.iter().filter(|(_, claim)| !claim.has_match).count();
         // Told apart by `match`, with at most one fallback; or each by `match` or by an
         // identifying layer of its own, with no fallback (a layer is no claim to the rest).
         let each_told_apart = users
             .iter()
-            .all(|(id, (_, _, has_match))| *has_match || has_own_layer(parsed, id, &users));
-        if (without_match <= 1 || each_told_apart) && !same_conditions(parsed, &users) {
+            .all(|(user, claim)| claim.has_match || has_own_layer(user, &users));
+        if (without_match <= 1 || each_told_apart) && !same_conditions(&users) {
             continue;
         }
-        let names: Vec<String> = users.keys().map(|id| id.to_string()).collect();
-        for (path, pointer, _) in users.values() {
+        let names: Vec<&str> = users.iter().map(|(user, _)| user.id.as_str()).collect();
+        for (_, claim) in &users {
             diagnostics.push(
                 Diagnostic::error(
                     rules::IDENTIFYING_UNIQUE,
-                    *path,
+                    &claim.path,
                     format!(
                         "identifying media type `{media_type}` is claimed by {}; give all but one of them `match` conditions that tell them apart, or mark it as not identifying",
                         names.join(", ")
                     ),
                 )
-                .at(pointer.clone()),
+                .at(claim.pointer.clone()),
             );
         }
     }
@@ -1319,58 +1357,33 @@ fn check_commands(parsed: &[ParsedVersion], diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The latest version of a type.
-fn latest<'p>(parsed: &'p [ParsedVersion], id: &TypeId) -> Option<&'p ParsedVersion> {
-    parsed
-        .iter()
-        .filter(|p| &p.id == id)
-        .max_by(|a, b| a.definition.version.cmp(&b.definition.version))
-}
-
 /// True when a type that shares an identifying media type with `users` has an identifying
 /// layer that none of them declares (Trivy's DB and Java DB share `artifactType`; each has
-/// its own layer).
-fn has_own_layer(
-    parsed: &[ParsedVersion],
-    id: &TypeId,
-    users: &BTreeMap<&TypeId, Claim<'_>>,
-) -> bool {
-    let Some(own) = latest(parsed, id) else {
-        return false;
-    };
-    let others: Vec<&Definition> = users
-        .keys()
-        .filter(|other| **other != id)
-        .filter_map(|other| latest(parsed, other))
-        .map(|p| &p.definition)
-        .collect();
-    own.definition
-        .layers
+/// its own layer). Each type is judged by its latest version.
+fn has_own_layer(own: &TypeFacts, users: &[(&TypeFacts, &MediaTypeClaim)]) -> bool {
+    own.latest_layers
         .iter()
         .filter(|l| l.identifying)
         .flat_map(|l| l.all_media_types())
         .any(|media_type| {
-            others.iter().all(|other| {
-                !other
-                    .layers
-                    .iter()
-                    .any(|l| l.accepts(media_type.normalized()))
-            })
+            users
+                .iter()
+                .filter(|(other, _)| other.id != own.id)
+                .all(|(other, _)| {
+                    !other
+                        .latest_layers
+                        .iter()
+                        .any(|l| l.accepts(media_type.normalized()))
+                })
         })
 }
 
-/// True when two sharing types with conditions have the very same ones (nothing tells them apart).
-fn same_conditions(parsed: &[ParsedVersion], users: &BTreeMap<&TypeId, Claim<'_>>) -> bool {
-    let mut seen: Vec<&Vec<super::definition::Condition>> = Vec::new();
-    for id in users.keys() {
-        let Some(latest) = parsed
-            .iter()
-            .filter(|p| &&p.id == id)
-            .max_by(|a, b| a.definition.version.cmp(&b.definition.version))
-        else {
-            continue;
-        };
-        let conditions = &latest.definition.conditions;
+/// True when two sharing types with conditions have the very same ones (nothing tells them
+/// apart), in their latest versions.
+fn same_conditions(users: &[(&TypeFacts, &MediaTypeClaim)]) -> bool {
+    let mut seen: Vec<&Vec<Condition>> = Vec::new();
+    for (user, _) in users {
+        let conditions = &user.latest_conditions;
         if conditions.is_empty() {
             continue;
         }

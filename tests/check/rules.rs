@@ -1,5 +1,6 @@
 //! One fixture per rule of `typehouse check` that breaks it, asserting the rule, file and line.
 
+use typehouse::catalog::diagnostic::Diagnostic;
 use typehouse::catalog::rules;
 
 use crate::helpers::*;
@@ -476,6 +477,55 @@ fn types_sharing_a_media_type_but_told_apart_by_match_are_fine() {
         "artifactType: application/vnd.acme.widget.v1+json\nmatch:\n  - annotation: com.acme.kind\n    equals: gadget",
     );
     assert_no_errors(&fixture.check());
+}
+
+/// Widget and gadget share widget's `artifactType`, widget has an identifying layer of its own,
+/// and gadget has two versions; only `gadget_own_layer_in` has an identifying layer of its own.
+fn widget_and_two_gadgets(gadget_own_layer_in: &str) -> (Fixture, Vec<Diagnostic>) {
+    const GADGET_1_1_PATH: &str = "acme/gadget/1.1.0.yaml";
+    let fixture = Fixture::valid();
+    fixture.edit(
+        WIDGET_PATH,
+        "    maxCount: 1\n",
+        "    maxCount: 1\n    identifying: true\n",
+    );
+    fixture.write(
+        GADGET_1_1_PATH,
+        GADGET.replace("version: 1.0.0", "version: 1.1.0"),
+    );
+    for path in [GADGET_PATH, GADGET_1_1_PATH] {
+        fixture.edit(
+            path,
+            "artifactType: application/vnd.acme.gadget.v1",
+            "artifactType: application/vnd.acme.widget.v1+json",
+        );
+    }
+    fixture.edit(
+        &format!("acme/gadget/{gadget_own_layer_in}.yaml"),
+        "    title: Gadget payload\n",
+        "    title: Gadget payload\n    identifying: true\n",
+    );
+    let diagnostics = fixture.check();
+    (fixture, diagnostics)
+}
+
+#[test]
+fn types_sharing_a_media_type_are_told_apart_by_the_layers_of_their_latest_versions() {
+    let (_fixture, diagnostics) = widget_and_two_gadgets("1.1.0");
+    assert_no_errors(&diagnostics);
+
+    // The older version's own layer does not count once the latest has none.
+    let (_fixture, diagnostics) = widget_and_two_gadgets("1.0.0");
+    let line = Some(line_of(WIDGET, "artifactType:"));
+    expect_error(&diagnostics, rules::IDENTIFYING_UNIQUE, WIDGET_PATH, line);
+    // Reported where the type first claims the media type.
+    let line = Some(line_of(GADGET, "artifactType:"));
+    let gadget = expect_error(&diagnostics, rules::IDENTIFYING_UNIQUE, GADGET_PATH, line);
+    assert!(
+        gadget.message.contains("acme/gadget, acme/widget"),
+        "{gadget}"
+    );
+    assert_only_rule(&diagnostics, rules::IDENTIFYING_UNIQUE);
 }
 
 #[test]
