@@ -54,15 +54,16 @@ static BUILT_IN_DEFINITION_SCHEMA: LazyLock<(Value, jsonschema::Validator)> = La
     (schema, validator)
 });
 
-/// What a load keeps of each version once the rules of its own file have run.
+/// What a load keeps of each version once the rules of its own file have run. Every load
+/// keeps the facts the rules across folders read ([`TypeFacts`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Keep {
     /// Everything: the catalog is built from it.
     Catalog,
-    /// What the catalog-wide rules read; no catalog is built (see [`diagnostics`]).
+    /// Nothing more; no catalog is built (see [`diagnostics`]).
     Diagnostics,
-    /// What the catalog-wide rules read, and each type as a stored catalog holds it: the
-    /// definitions are read again from the files when asked for (see [`load_lazily`]).
+    /// Each type as a stored catalog holds it: the definitions are read again from the files
+    /// when asked for (see [`load_lazily`]).
     Stored,
 }
 
@@ -99,9 +100,9 @@ pub fn load_lazily(files: Arc<CatalogFiles>) -> Loaded {
     }
 }
 
-/// Every diagnostic [`load`] finds, without building the catalog: each version's config schema,
-/// description and examples are dropped as soon as the rules of its file have run, so that a
-/// check of a large catalog holds its files and little more.
+/// Every diagnostic [`load`] finds, without building the catalog: each version is dropped as
+/// soon as the rules of its folder have run, but for the few facts the rules across folders
+/// read, so that a check of a large catalog holds its files and little more.
 pub fn diagnostics(files: &CatalogFiles) -> Vec<Diagnostic> {
     check_files(files, Keep::Diagnostics).diagnostics
 }
