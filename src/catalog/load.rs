@@ -1261,6 +1261,9 @@ fn compile_config_schema(
 /// Rules across folders: identifying media types belong to one type, successors exist.
 /// `facts` come in folder order, which is the order of type ids.
 fn check_catalog_wide(facts: &[TypeFacts], diagnostics: &mut Vec<Diagnostic>) {
+    // Folders are checked in order and an id is its folder's name, so the facts come in id
+    // order: successors are found by binary search.
+    debug_assert!(facts.is_sorted_by(|a, b| a.id < b.id), "facts in id order");
     for type_facts in facts {
         for (path, successor) in &type_facts.successors {
             if facts.binary_search_by(|f| f.id.cmp(successor)).is_err() {
