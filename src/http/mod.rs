@@ -10,6 +10,7 @@ pub mod negotiate;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
+pub mod slice;
 pub mod startup;
 pub mod state;
 

@@ -240,6 +240,10 @@ impl Application {
         }
         let shared = state.clone();
         let mut server = HttpServer::new(move || {
+            // Made once per worker, on its thread.
+            if let Err(error) = super::slice::ask_for_short_slice() {
+                tracing::info!(%error, "a worker keeps the default time slice");
+            }
             let state = State::for_worker(shared.clone());
             App::new()
                 .app_data(state.clone())

@@ -289,11 +289,12 @@ impl Image {
 
 /// Maps `file` whole, read-only.
 ///
-/// The one `unsafe` of the crate: a map is sound only while nobody changes the file under it.
-/// typehouse never does: an image is written once under a temporary name and renamed into
-/// place, and an image replaced or removed stays whole for as long as it is mapped. Changing
-/// an image in place is corruption (every blob is checked against its digest before its first
-/// use); cutting it short while it is served would end the process (docs/operations.md).
+/// Unsafe (one of the crate's two places, docs/security.md): a map is sound only while nobody
+/// changes the file under it. typehouse never does: an image is written once under a
+/// temporary name and renamed into place, and an image replaced or removed stays whole for as
+/// long as it is mapped. Changing an image in place is corruption (every blob is checked
+/// against its digest before its first use); cutting it short while it is served would end
+/// the process (docs/operations.md).
 #[allow(unsafe_code)]
 fn map(file: &File) -> io::Result<memmap2::Mmap> {
     // SAFETY: see above; the map is only ever read.

@@ -373,9 +373,15 @@ impl Served {
         )
     }
 
-    /// The binary with `args` added to `serve --bind --data --workers 1`.
+    /// The binary with `args` added to `serve --bind --data`, and `--workers 1` unless `args`
+    /// say how many.
     pub fn start_with(args: &[&str], data: &Path, log: &Path) -> Self {
         let port = free_port();
+        let workers: &[&str] = if args.contains(&"--workers") {
+            &[]
+        } else {
+            &["--workers", "1"]
+        };
         let child = Command::new(env!("CARGO_BIN_EXE_typehouse"))
             .arg("serve")
             .arg("--bind")
@@ -383,8 +389,7 @@ impl Served {
             .args(args)
             .arg("--data")
             .arg(data)
-            .arg("--workers")
-            .arg("1")
+            .args(workers)
             .env_remove("TYPEHOUSE_BIND")
             .env_remove("TYPEHOUSE_TYPES")
             .env_remove("TYPEHOUSE_DATA")

@@ -12,6 +12,7 @@ mod images;
 mod meta;
 mod openapi;
 mod reload;
+mod scheduling;
 mod submissions;
 mod trust;
 mod types;
