@@ -6,7 +6,8 @@
 //! latency. Since Linux 6.12 the fair scheduler (EEVDF) lets a thread ask for a shorter slice
 //! (`sched_attr.sched_runtime` for `SCHED_OTHER`); a thread with a shorter slice has an earlier
 //! deadline and runs as soon as it wakes, in slices as short as it asked for. Its share of the
-//! CPU stays the same. Older kernels ignore the request.
+//! CPU stays the same. Older kernels ignore the request. See the kernel's
+//! `Documentation/scheduler/sched-eevdf.rst` (Linux 6.12).
 
 use std::io;
 
@@ -31,7 +32,8 @@ pub(crate) mod sys {
     /// The one flag of a fair thread that setting its attributes again must carry over.
     const SCHED_FLAG_RESET_ON_FORK: u64 = 0x01;
 
-    /// `struct sched_attr` of `<linux/sched/types.h>`, in its 56-byte form (Linux 4.19+).
+    /// `struct sched_attr` of `<linux/sched/types.h>`, in its 56-byte form (Linux 5.3 and
+    /// later; older kernels read the first 48 bytes and want the rest zero, as it is when set).
     #[repr(C)]
     #[derive(Debug, Default, Clone, Copy)]
     pub struct SchedAttr {
