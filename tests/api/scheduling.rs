@@ -3,14 +3,15 @@
 
 use crate::helpers::{Served, shipped_types, wait_until_serving};
 
-/// Each thread of `pid`: its name and the slice the kernel gives it, in nanoseconds.
+/// Each thread of `pid`: its name and the slice the kernel gives it, in nanoseconds. A thread
+/// that ends while it is listed (a short-lived helper of the start-up) is left out.
 fn slices(pid: u32) -> Vec<(String, u64)> {
     std::fs::read_dir(format!("/proc/{pid}/task"))
         .expect("the process's threads are listed")
-        .map(|task| {
-            let task = task.expect("a thread").path();
-            let name = std::fs::read_to_string(task.join("comm")).expect("a thread name");
-            let sched = std::fs::read_to_string(task.join("sched")).expect("its scheduling");
+        .filter_map(|task| {
+            let task = task.ok()?.path();
+            let name = std::fs::read_to_string(task.join("comm")).ok()?;
+            let sched = std::fs::read_to_string(task.join("sched")).ok()?;
             let slice = sched
                 .lines()
                 .find(|line| line.starts_with("se.slice"))
@@ -19,7 +20,7 @@ fn slices(pid: u32) -> Vec<(String, u64)> {
                 .trim()
                 .parse()
                 .expect("a number");
-            (name.trim().to_string(), slice)
+            Some((name.trim().to_string(), slice))
         })
         .collect()
 }
