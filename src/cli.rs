@@ -179,6 +179,11 @@ pub struct ServeArgs {
     /// Worker threads (default: one per core).
     #[arg(long, env = "TYPEHOUSE_WORKERS")]
     pub workers: Option<usize>,
+    /// A listener per worker on the bound port, each new connection going to the worker of
+    /// the core its first packet arrived on (Linux, more than one worker). For connections
+    /// that arrive on every core; see docs/operations.md.
+    #[arg(long, env = "TYPEHOUSE_CONNECTIONS_BY_CPU")]
+    pub connections_by_cpu: bool,
     /// Submissions waiting for review at most; past it new ones get 429.
     #[arg(long, env = "TYPEHOUSE_MAX_PENDING", default_value_t = crate::store::DEFAULT_MAX_PENDING)]
     pub max_pending: usize,
@@ -361,6 +366,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     config.bind = args.bind;
     config.data = args.data;
     config.workers = args.workers;
+    config.connections_by_cpu = args.connections_by_cpu;
     config.max_pending = args.max_pending;
     config.submissions_per_minute = args.submissions_per_minute;
     config.checks_per_minute = args.checks_per_minute;

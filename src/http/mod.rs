@@ -5,6 +5,7 @@ pub mod access;
 pub mod body;
 pub mod handlers;
 pub mod hooks;
+pub mod listeners;
 pub mod metrics;
 pub mod negotiate;
 pub mod openapi;

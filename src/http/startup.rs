@@ -16,6 +16,7 @@ use super::access::{CheckQueue, Cidr, RateLimiter, ReviewTokens};
 use super::body::PROBLEM_JSON;
 use super::handlers::shared::{self, Submissions};
 use super::hooks::{self, DEFAULT_HOOK_QUEUE, HookQueue, HookToken};
+use super::listeners;
 use super::negotiate::prefers_html;
 use super::openapi::OpenApiDocument;
 use super::problem::problem_for_status;
@@ -38,8 +39,11 @@ pub struct ServeConfig {
     pub review_token: Option<String>,
     /// How often `--types DIR` is polled for changes; `None` disables watching.
     pub watch_interval: Option<Duration>,
-    /// Worker threads; `None` lets actix choose one per core.
+    /// Worker threads; `None`: one per core.
     pub workers: Option<usize>,
+    /// A listener per worker, connections going to workers by the core they arrive on
+    /// (`listeners`); otherwise the workers share one listener.
+    pub connections_by_cpu: bool,
     /// Submissions waiting for review at most; past it `POST /submissions` answers 429.
     pub max_pending: usize,
     /// New submissions per client address and minute; 0 disables the limit.
@@ -78,6 +82,7 @@ impl ServeConfig {
             review_token: None,
             watch_interval: Some(Duration::from_secs(1)),
             workers: None,
+            connections_by_cpu: false,
             max_pending: crate::store::DEFAULT_MAX_PENDING,
             submissions_per_minute: 30,
             checks_per_minute: DEFAULT_CHECKS_PER_MINUTE,
@@ -116,7 +121,7 @@ fn expire_submissions(submissions: std::sync::Weak<Submissions>, expiry: Duratio
 
 /// A bound, not yet running service.
 pub struct Application {
-    server: Server,
+    servers: Vec<Server>,
     port: u16,
     pub state: Arc<AppState>,
 }
@@ -144,8 +149,8 @@ impl Application {
     pub fn build(config: ServeConfig) -> Result<Self, StartError> {
         let store = open_store(&config)?;
         let snapshot = load_snapshot(&config)?;
-        let listener = bind(&config)?;
-        Self::serve(config, store, listener, snapshot)
+        let listeners = bind(&config)?;
+        Self::serve(config, store, listeners, snapshot)
     }
 
     /// As [`build`](Self::build), but the port opens first: while the catalog loads (seconds
@@ -153,9 +158,11 @@ impl Application {
     /// `Retry-After`, so a probe learns "not yet" rather than "connection refused".
     pub async fn start(config: ServeConfig) -> Result<Self, StartError> {
         let store = open_store(&config)?;
-        let listener = bind(&config)?;
-        let meanwhile = listener
-            .try_clone()
+        let listeners = bind(&config)?;
+        let meanwhile = listeners
+            .iter()
+            .map(TcpListener::try_clone)
+            .collect::<std::io::Result<Vec<_>>>()
             .and_then(serve_while_loading)
             .map_err(|source| StartError::Bind {
                 address: config.bind.clone(),
@@ -177,17 +184,17 @@ impl Application {
         // Requests in flight are answered; new connections wait in the listener's backlog
         // until the service below accepts them.
         meanwhile.stop(true).await;
-        Self::serve(config, store, listener, loaded?)
+        Self::serve(config, store, listeners, loaded?)
     }
 
     fn serve(
         config: ServeConfig,
         store: Store,
-        listener: TcpListener,
+        listeners: Vec<TcpListener>,
         snapshot: service::Snapshot,
     ) -> Result<Self, StartError> {
         let images = config.data.join(service::IMAGES_DIR);
-        let port = listener
+        let port = listeners[0]
             .local_addr()
             .map_err(|source| StartError::Bind {
                 address: config.bind.clone(),
@@ -239,7 +246,7 @@ impl Application {
             reload::watch(Arc::downgrade(&service), dir.clone(), interval);
         }
         let shared = state.clone();
-        let mut server = HttpServer::new(move || {
+        let app = move || {
             // Made once per worker, on its thread.
             if let Err(error) = super::slice::ask_for_short_slice() {
                 tracing::info!(%error, "a worker keeps the default time slice");
@@ -286,17 +293,31 @@ impl Application {
                 })
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
-        })
-        .listen(listener)
-        .map_err(|source| StartError::Bind { address: config.bind.clone(), source })?
-        .shutdown_timeout(10);
-        if let Some(workers) = config.workers {
-            server = server.workers(workers);
-        }
-        let server = server.run();
+        };
+        // One server of one worker per listener (see `listeners`), or one server of every
+        // worker on one listener. Each stops on SIGTERM and SIGINT by itself.
+        let workers = if listeners.len() == 1 {
+            worker_count(&config)
+        } else {
+            1
+        };
+        let servers = listeners
+            .into_iter()
+            .map(|listener| {
+                Ok(HttpServer::new(app.clone())
+                    .listen(listener)?
+                    .workers(workers)
+                    .shutdown_timeout(10)
+                    .run())
+            })
+            .collect::<std::io::Result<Vec<Server>>>()
+            .map_err(|source| StartError::Bind {
+                address: config.bind.clone(),
+                source,
+            })?;
         spawn_sighup_listener(Arc::downgrade(&service), config.source.clone());
         Ok(Self {
-            server,
+            servers,
             port,
             state,
         })
@@ -308,7 +329,9 @@ impl Application {
 
     /// Serves until SIGTERM or SIGINT, then drains in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        futures_util::future::try_join_all(self.servers)
+            .await
+            .map(drop)
     }
 }
 
@@ -326,8 +349,20 @@ fn load_snapshot(config: &ServeConfig) -> Result<service::Snapshot, StartError> 
     })
 }
 
-fn bind(config: &ServeConfig) -> Result<TcpListener, StartError> {
-    TcpListener::bind(&config.bind).map_err(|source| StartError::Bind {
+/// `--workers`, else one per core (as actix-web counts them).
+fn worker_count(config: &ServeConfig) -> usize {
+    config.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    })
+}
+
+fn bind(config: &ServeConfig) -> Result<Vec<TcpListener>, StartError> {
+    let count = if config.connections_by_cpu {
+        worker_count(config)
+    } else {
+        1
+    };
+    listeners::bind(&config.bind, count).map_err(|source| StartError::Bind {
         address: config.bind.clone(),
         source,
     })
@@ -339,8 +374,8 @@ const LOADING: &str = "the catalog is being loaded; try again shortly";
 /// A server of one worker that answers every request 503 until it is stopped, closing each
 /// connection after its answer. It installs no signal handlers: a SIGTERM during the load
 /// ends the process.
-fn serve_while_loading(listener: TcpListener) -> std::io::Result<ServerHandle> {
-    let server = HttpServer::new(|| {
+fn serve_while_loading(listeners: Vec<TcpListener>) -> std::io::Result<ServerHandle> {
+    let mut server = HttpServer::new(|| {
         App::new().default_service(web::to(|| async {
             HttpResponse::ServiceUnavailable()
                 .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
@@ -354,9 +389,11 @@ fn serve_while_loading(listener: TcpListener) -> std::io::Result<ServerHandle> {
     // client that keeps polling on a kept-alive connection.
     .keep_alive(actix_web::http::KeepAlive::Disabled)
     .shutdown_timeout(1)
-    .disable_signals()
-    .listen(listener)?
-    .run();
+    .disable_signals();
+    for listener in listeners {
+        server = server.listen(listener)?;
+    }
+    let server = server.run();
     let handle = server.handle();
     actix_web::rt::spawn(server);
     Ok(handle)

@@ -192,3 +192,106 @@ async fn not_ready_but_answering_while_the_first_catalog_loads() {
         .sum::<usize>();
     assert_eq!(ready["catalog"]["types"], shipped + 1500, "{ready}");
 }
+
+/// Listening sockets on `port` (IPv4), from the kernel's table.
+fn listeners_on(port: u16) -> usize {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("the kernel's TCP table");
+    let local = format!(":{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter(|line| {
+            let fields: Vec<_> = line.split_whitespace().collect();
+            fields[1].ends_with(&local) && fields[3] == "0A"
+        })
+        .count()
+}
+
+/// One lookup on a connection of its own: does it answer 200?
+fn lookup_answers(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .write_all(b"GET /types/acme/widget-7 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer.starts_with("HTTP/1.1 200 ")
+}
+
+/// `--connections-by-cpu`: one listener per worker on the one port, each answering while the
+/// catalog loads and once it is served, a second server on the port refused, and SIGTERM
+/// stopping every worker's server.
+#[actix_web::test]
+async fn a_listener_per_worker_answers_while_loading_and_after_and_stops_on_sigterm() {
+    let catalog = crate::helpers::TestCatalog::copy_of_shipped();
+    for n in 0..300 {
+        catalog.write(
+            &format!("acme/widget-{n}/1.0.0.yaml"),
+            &crate::helpers::WIDGET.replace("acme.widget", &format!("acme.widget-{n}")),
+        );
+    }
+    let data = tempfile::tempdir().unwrap();
+    let log = data.path().join("serve.log");
+    let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let types = catalog.path().to_str().unwrap();
+    let mut served = crate::helpers::Served::start_with(
+        &["--types", types, "--workers", "3", "--connections-by-cpu"],
+        &data.path().join("data"),
+        &log,
+    );
+    let port: u16 = served.address.rsplit(':').next().unwrap().parse().unwrap();
+    let http = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never ready: {}",
+            read_log()
+        );
+        match http.get(format!("{}/readyz", served.address)).send().await {
+            Ok(response) if response.status() == StatusCode::OK => break,
+            Ok(response) => {
+                assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+                assert_eq!(header(response.headers(), "retry-after"), Some("1"));
+            }
+            Err(_) => {}
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(listeners_on(port), 3, "one listener per worker");
+    let refused = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::AddrInUse);
+
+    // Connections from several threads, wherever they run, are all answered.
+    let answered = tokio::task::spawn_blocking(move || {
+        std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| scope.spawn(move || (0..10).filter(|_| lookup_answers(port)).count()))
+                .collect();
+            threads
+                .into_iter()
+                .map(|thread| thread.join().unwrap())
+                .sum::<usize>()
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(answered, 40, "{}", read_log());
+
+    drop(http);
+    served.signal("TERM");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = served.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "SIGTERM did not stop it: {}",
+            read_log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "exit status {status}: {}", read_log());
+}
