@@ -177,7 +177,8 @@ pub struct ServeArgs {
     #[arg(long, env = "TYPEHOUSE_DATA", default_value = "typehouse-data")]
     pub data: PathBuf,
     /// Worker threads (default: one per core).
-    #[arg(long, env = "TYPEHOUSE_WORKERS")]
+    #[arg(long, env = "TYPEHOUSE_WORKERS",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub workers: Option<usize>,
     /// A listener per worker on the bound port, each new connection going to the worker of
     /// the core its first packet arrived on (Linux, more than one worker). For connections

@@ -349,7 +349,7 @@ fn load_snapshot(config: &ServeConfig) -> Result<service::Snapshot, StartError> 
     })
 }
 
-/// `--workers`, else one per core (as actix-web counts them).
+/// `--workers`, else one per core.
 fn worker_count(config: &ServeConfig) -> usize {
     config.workers.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)

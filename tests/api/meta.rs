@@ -140,14 +140,8 @@ async fn ready_once_a_catalog_is_served() {
 /// the service is ready once the catalog is served.
 #[actix_web::test]
 async fn not_ready_but_answering_while_the_first_catalog_loads() {
-    let catalog = crate::helpers::TestCatalog::copy_of_shipped();
     // Enough types that loading, checking and compiling takes well over the first few polls.
-    for n in 0..1500 {
-        catalog.write(
-            &format!("acme/widget-{n}/1.0.0.yaml"),
-            &crate::helpers::WIDGET.replace("acme.widget", &format!("acme.widget-{n}")),
-        );
-    }
+    let catalog = shipped_and_widgets(1500);
     let data = tempfile::tempdir().unwrap();
     let log = data.path().join("serve.log");
     let served = crate::helpers::Served::start(catalog.path(), &data.path().join("data"), &log);
@@ -193,6 +187,18 @@ async fn not_ready_but_answering_while_the_first_catalog_loads() {
     assert_eq!(ready["catalog"]["types"], shipped + 1500, "{ready}");
 }
 
+/// The shipped catalog and `count` widgets, `acme/widget-0` on.
+fn shipped_and_widgets(count: usize) -> crate::helpers::TestCatalog {
+    let catalog = crate::helpers::TestCatalog::copy_of_shipped();
+    for n in 0..count {
+        catalog.write(
+            &format!("acme/widget-{n}/1.0.0.yaml"),
+            &crate::helpers::WIDGET.replace("acme.widget", &format!("acme.widget-{n}")),
+        );
+    }
+    catalog
+}
+
 /// Listening sockets on `port` (IPv4), from the kernel's table.
 fn listeners_on(port: u16) -> usize {
     let table = std::fs::read_to_string("/proc/net/tcp").expect("the kernel's TCP table");
@@ -224,13 +230,7 @@ fn lookup_answers(port: u16) -> bool {
 /// stopping every worker's server.
 #[actix_web::test]
 async fn a_listener_per_worker_answers_while_loading_and_after_and_stops_on_sigterm() {
-    let catalog = crate::helpers::TestCatalog::copy_of_shipped();
-    for n in 0..300 {
-        catalog.write(
-            &format!("acme/widget-{n}/1.0.0.yaml"),
-            &crate::helpers::WIDGET.replace("acme.widget", &format!("acme.widget-{n}")),
-        );
-    }
+    let catalog = shipped_and_widgets(300);
     let data = tempfile::tempdir().unwrap();
     let log = data.path().join("serve.log");
     let read_log = || std::fs::read_to_string(&log).unwrap_or_default();

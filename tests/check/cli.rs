@@ -123,6 +123,26 @@ fn check_exits_2_when_the_base_does_not_exist() {
 }
 
 #[test]
+fn serve_exits_2_on_zero_workers_before_it_binds() {
+    let fixture = Fixture::valid();
+    for workers in ["--workers=0", "--workers=-1", "--workers=many"] {
+        let output = typehouse(
+            &["serve", "--types", ".", "--bind", "127.0.0.1:0", workers],
+            fixture.path(),
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{workers}: {}",
+            describe(&output)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--workers"), "{workers}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{workers}: {stderr}");
+    }
+}
+
+#[test]
 fn check_exits_2_on_an_unknown_format_or_option() {
     let fixture = Fixture::valid();
     for args in [
