@@ -230,7 +230,7 @@ fn lookup_answers(port: u16) -> bool {
 /// stopping every worker's server.
 #[actix_web::test]
 async fn a_listener_per_worker_answers_while_loading_and_after_and_stops_on_sigterm() {
-    let catalog = shipped_and_widgets(300);
+    let catalog = shipped_and_widgets(1500);
     let data = tempfile::tempdir().unwrap();
     let log = data.path().join("serve.log");
     let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
@@ -243,6 +243,7 @@ async fn a_listener_per_worker_answers_while_loading_and_after_and_stops_on_sigt
     let port: u16 = served.address.rsplit(':').next().unwrap().parse().unwrap();
     let http = reqwest::Client::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut while_loading = 0;
     loop {
         assert!(
             std::time::Instant::now() < deadline,
@@ -254,11 +255,16 @@ async fn a_listener_per_worker_answers_while_loading_and_after_and_stops_on_sigt
             Ok(response) => {
                 assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
                 assert_eq!(header(response.headers(), "retry-after"), Some("1"));
+                while_loading += 1;
             }
             Err(_) => {}
         }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
+    assert!(
+        while_loading > 0,
+        "the port opened only once the catalog was loaded"
+    );
     assert_eq!(listeners_on(port), 3, "one listener per worker");
     let refused = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap_err();
     assert_eq!(refused.kind(), std::io::ErrorKind::AddrInUse);
